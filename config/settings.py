@@ -1,0 +1,194 @@
+"""PeerFund settings. Every value comes from the environment (see README).
+
+Defaults run the embedded demo: SQLite under `var/`, SqliteHuey, local-memory cache.
+`PEERFUND_ENV=production` refuses to start with any of the demo secrets below.
+"""
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from config.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("PEERFUND_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+PEERFUND_ENV = env_str("PEERFUND_ENV", "demo")
+if PEERFUND_ENV not in {"demo", "test", "production"}:
+    raise ImproperlyConfigured("PEERFUND_ENV must be one of demo, test, production")
+PRODUCTION = PEERFUND_ENV == "production"
+
+# Demo secrets: public, only good for a machine nobody else can reach.
+DEMO_SECRET_KEY = "peerfund-demo-secret-key-not-for-production-0123456789abcdef"
+DEMO_ENCRYPTION_KEYS = "demo1:ZGVtby1lbmNyeXB0aW9uLWtleS0zMi1ieXRlcy0wMDA="
+DEMO_BLIND_INDEX_KEY = "peerfund-demo-blind-index-key"
+DEMO_CUSTODY_SECRET = "peerfund-demo-custody-callback-secret"
+
+SECRET_KEY = env_str("SECRET_KEY", DEMO_SECRET_KEY)
+PEERFUND_ENCRYPTION_KEYS = env_str("PEERFUND_ENCRYPTION_KEYS", DEMO_ENCRYPTION_KEYS)
+PEERFUND_BLIND_INDEX_KEY = env_str("PEERFUND_BLIND_INDEX_KEY", DEMO_BLIND_INDEX_KEY)
+PEERFUND_CUSTODY_SECRET = env_str("PEERFUND_CUSTODY_SECRET", DEMO_CUSTODY_SECRET)
+
+if PRODUCTION:
+    _demo_values = {
+        "SECRET_KEY": (SECRET_KEY, DEMO_SECRET_KEY),
+        "PEERFUND_ENCRYPTION_KEYS": (PEERFUND_ENCRYPTION_KEYS, DEMO_ENCRYPTION_KEYS),
+        "PEERFUND_BLIND_INDEX_KEY": (PEERFUND_BLIND_INDEX_KEY, DEMO_BLIND_INDEX_KEY),
+        "PEERFUND_CUSTODY_SECRET": (PEERFUND_CUSTODY_SECRET, DEMO_CUSTODY_SECRET),
+    }
+    _unsafe = sorted(name for name, (value, demo) in _demo_values.items() if value == demo)
+    if _unsafe:
+        raise ImproperlyConfigured(
+            "Production refuses the demo secrets; set these in the environment: " + ", ".join(_unsafe)
+        )
+
+DEBUG = env_bool("PEERFUND_DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "huey.contrib.djhuey",
+    "peerfund.core",
+    "peerfund.accounts",
+    "peerfund.ledger",
+    "peerfund.custody",
+    "peerfund.sandbox",
+    "peerfund.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "peerfund.accounts.middleware.ApiTokenMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "peerfund.core.middleware.ApplicationErrorMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'peerfund.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE transactions take the write lock up front, so two writers queue
+    # instead of failing with "database is locked" when a read upgrades to a write.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "web:account"
+LOGOUT_REDIRECT_URL = "web:home"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if env_bool("PEERFUND_FAST_PASSWORD_HASHER", False):
+    # Tests only: Argon2 is deliberately slow, and the suite creates many users.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = not PRODUCTION
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+MEDIA_ROOT = VAR_DIR / "media"
+
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background jobs. huey's Django integration would otherwise run tasks inline when
+# DEBUG is on; "immediate" is always set explicitly.
+HUEY = {
+    "name": "peerfund",
+    "immediate": env_bool("PEERFUND_HUEY_IMMEDIATE", False),
+    "consumer": {"workers": env_int("PEERFUND_HUEY_WORKERS", 2), "worker_type": "thread"},
+}
+if REDIS_URL:
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})
+else:
+    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")})
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- custody -----------------------------------------------------------------
+# "inprocess": the sandbox bank is called as a Python object (demo, tests).
+# "http": the platform talks to a custodian over HTTP (the sandbox's own endpoints
+# by default), exactly as it would to a real bank.
+PEERFUND_CUSTODIAN = env_str("PEERFUND_CUSTODIAN", "inprocess")
+PEERFUND_CUSTODIAN_URL = env_str("PEERFUND_CUSTODIAN_URL", "http://127.0.0.1:8000/sandbox/bank/api/")
+PEERFUND_CALLBACK_URL = env_str("PEERFUND_CALLBACK_URL", "http://127.0.0.1:8000/custody/callback/")
+PEERFUND_CUSTODIAN_TIMEOUT = env_int("PEERFUND_CUSTODIAN_TIMEOUT", 10)
+# An instruction without a final answer this long is re-sent (the bank de-duplicates
+# by request number), and after PEERFUND_OUTBOX_MAX_ATTEMPTS it raises an alert.
+PEERFUND_OUTBOX_RETRY_SECONDS = env_int("PEERFUND_OUTBOX_RETRY_SECONDS", 60)
+PEERFUND_OUTBOX_MAX_ATTEMPTS = env_int("PEERFUND_OUTBOX_MAX_ATTEMPTS", 20)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,34 @@
+"""Form fields shared by every app's pages."""
+from django import forms
+
+from peerfund.core.money import MoneyError, parse_yuan
+
+
+class YuanField(forms.CharField):
+    """A yuan amount typed by a person ("1,234.56"), cleaned to integer fen."""
+
+    def __init__(self, *args, min_fen: int = 1, **kwargs):
+        self.min_fen = min_fen
+        kwargs.setdefault("max_length", 32)
+        super().__init__(*args, **kwargs)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.update({"inputmode": "decimal", "autocomplete": "off", "placeholder": "0.00"})
+        return attrs
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        try:
+            fen = parse_yuan(text)
+        except MoneyError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
+        if fen < self.min_fen:
+            from django.utils.translation import gettext as _
+
+            from peerfund.core.money import format_fen
+
+            raise forms.ValidationError(_("The smallest amount is %(min)s.") % {"min": format_fen(self.min_fen)}, code="min")
+        return fen

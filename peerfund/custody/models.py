@@ -1,0 +1,116 @@
+"""The platform's side of custody: sub-accounts at the bank, the outbox of
+instructions, the callbacks received and the reconciliation reports."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class CustodyAccount(models.Model):
+    """A sub-account at the custodian: one per verified user, plus the platform's own
+    (fees, marketing funds, repayment escrow, crowdfunding escrow)."""
+
+    class PlatformCode(models.TextChoices):
+        FEE = "platform_fee", _("Platform fee account")
+        MARKETING = "platform_marketing", _("Platform marketing account")
+        REPAYMENT_ESCROW = "repayment_escrow", _("Repayment escrow")
+        PLEDGE_ESCROW = "pledge_escrow", _("Crowdfunding escrow")
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="custody_account"
+    )
+    platform_code = models.CharField(max_length=32, choices=PlatformCode.choices, null=True, blank=True, unique=True)
+    account_no = models.CharField(max_length=32, unique=True)
+    opened_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=False, platform_code__isnull=True) | Q(owner__isnull=True, platform_code__isnull=False),
+                name="custody_account_owner_xor_platform",
+            )
+        ]
+
+    @property
+    def holder_ref(self) -> str:
+        return f"user:{self.owner_id}" if self.owner_id else f"platform:{self.platform_code}"
+
+
+class Instruction(models.Model):
+    """The transactional outbox: an instruction to the bank written in the same
+    transaction as its ledger entry, sent after commit and re-sent until the bank
+    gives a final answer."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        PROCESSING = "processing", _("Accepted, waiting for the bank")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    request_no = models.CharField(max_length=80, unique=True)
+    op = models.CharField(max_length=20)
+    payload = models.JSONField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
+    reason = models.CharField(max_length=200, blank=True)
+    # Ledger-first instructions carry the entry posted with the intent; a deposit's
+    # entry is posted when the bank confirms it.
+    entry = models.OneToOneField("ledger.Entry", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    compensation_entry = models.OneToOneField(
+        "ledger.Entry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # For bank-first deposits: whose money it is.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    last_error = models.CharField(max_length=255, blank=True)
+    alerted = models.BooleanField(default=False)
+    business_date = models.DateField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class CallbackLog(models.Model):
+    """Every callback that reached us, signed or not, and what we did with it."""
+
+    request_no = models.CharField(max_length=80, blank=True, db_index=True)
+    body = models.TextField()
+    signature_valid = models.BooleanField()
+    outcome = models.CharField(max_length=20)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+
+class ReconciliationReport(models.Model):
+    business_date = models.DateField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    matched_requests = models.PositiveIntegerField(default=0)
+    difference_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-id"]
+
+    @property
+    def is_clean(self) -> bool:
+        return self.difference_count == 0
+
+
+class ReconciliationDifference(models.Model):
+    class Kind(models.TextChoices):
+        MISSING_HERE = "missing_here", _("At the bank, not in our books")
+        MISSING_AT_BANK = "missing_at_bank", _("In our books, not at the bank")
+        AMOUNT = "amount", _("Amounts differ")
+        DUPLICATE = "duplicate", _("Applied more than once")
+        TIMING = "timing", _("Booked on different days")
+        BALANCE = "balance", _("Closing balances differ")
+
+    report = models.ForeignKey(ReconciliationReport, on_delete=models.CASCADE, related_name="differences")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    request_no = models.CharField(max_length=80, blank=True)
+    account_no = models.CharField(max_length=32, blank=True)
+    bucket = models.CharField(max_length=10, blank=True)
+    ours_fen = models.BigIntegerField(null=True)
+    bank_fen = models.BigIntegerField(null=True)
+    detail = models.CharField(max_length=255, blank=True)

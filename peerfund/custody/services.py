@@ -1,0 +1,135 @@
+"""Money that moves at the custodian, written so the ledger and the bank never drift
+apart silently.
+
+Two flows:
+- ledger-first (`custody_move`): inside the caller's transaction the ledger entry is
+  posted and the mirroring bank instruction is written to the outbox; after commit the
+  outbox sends it. A bank rejection is compensated by a reversing entry and an alert.
+- bank-first (`custody_deposit`): money arriving from outside is booked only when the
+  bank confirms it, by reply or by callback.
+"""
+import hashlib
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from peerfund.core import clock
+from peerfund.core.errors import ApplicationError
+from peerfund.core.money import MAX_FEN
+from peerfund.custody.gateway import SUCCEEDED, get_custodian
+from peerfund.custody.mapping import Locator, NoCustodyAccount, instruction_for_legs
+from peerfund.custody.models import CustodyAccount, Instruction
+from peerfund.ledger import services as ledger
+from peerfund.ledger.chart import AccountKind
+from peerfund.ledger.models import Entry
+
+
+class CustodyError(ApplicationError):
+    pass
+
+
+def custody_account_open(*, user=None, platform_code: str | None = None) -> CustodyAccount:
+    """Open (or return) the sub-account of a user or of the platform. Idempotent: the
+    request number is derived from the holder, and the bank keys accounts on it too."""
+    lookup = {"owner": user} if user is not None else {"platform_code": platform_code}
+    existing = CustodyAccount.objects.filter(**lookup).first()
+    if existing is not None:
+        return existing
+    holder_ref = f"user:{user.pk}" if user is not None else f"platform:{platform_code}"
+    name = (user.display_name or user.username) if user is not None else str(platform_code)
+    reply = get_custodian().open_account(request_no=f"OPEN-{holder_ref}", holder_ref=holder_ref, name=name)
+    if reply.status != SUCCEEDED:
+        raise CustodyError(_("The custodian bank could not open the account: %(reason)s") % {"reason": reply.reason}, "custody.open_failed")
+    account, _created = CustodyAccount.objects.get_or_create(**lookup, defaults={"account_no": reply.data["account_no"]})
+    if user is not None:
+        ledger.user_accounts(user)
+    return account
+
+
+def platform_accounts_open() -> None:
+    for code in CustodyAccount.PlatformCode.values:
+        custody_account_open(platform_code=code)
+
+
+def _request_no(prefix: str, key: str) -> str:
+    # Request numbers are what the bank de-duplicates on; deriving them from the
+    # business key makes a retried use case produce the same number.
+    return f"{prefix}-{hashlib.sha256(key.encode()).hexdigest()[:24]}"
+
+
+def _enqueue(instruction: Instruction) -> None:
+    from peerfund.custody.tasks import custody_dispatch
+
+    transaction.on_commit(lambda: custody_dispatch(instruction.pk))
+
+
+def custody_move(*, kind: str, legs: list, key: str, ref: str = "", memo: str = "", actor=None) -> Entry:
+    """Post a ledger entry and, in the same transaction, queue the bank instruction
+    that mirrors it. Call inside the use case's transaction. Idempotent on `key`."""
+    locator = Locator()
+    try:
+        mirrored = instruction_for_legs([(a, amt) for a, amt in legs], locator)
+    except NoCustodyAccount as exc:
+        raise CustodyError(_("This account has no custody sub-account yet."), "custody.no_account") from exc
+    if mirrored is not None and mirrored.op == "deposit":
+        raise ValueError("money arriving from outside is booked by custody_deposit on the bank's confirmation")
+    with transaction.atomic():
+        entry = ledger.post(kind=kind, legs=legs, key=key, ref=ref, memo=memo, actor=actor)
+        if mirrored is None:
+            return entry
+        instruction, created = Instruction.objects.get_or_create(
+            request_no=_request_no("MV", key),
+            defaults={
+                "op": mirrored.op,
+                "payload": mirrored.payload,
+                "entry": entry,
+                "business_date": entry.business_date,
+                "next_attempt_at": clock.now(),
+            },
+        )
+        if created:
+            _enqueue(instruction)
+    return entry
+
+
+def custody_deposit(*, user, amount_fen: int, key: str) -> Instruction:
+    """Ask the bank to take `amount_fen` in from the user's card. Booked in the ledger
+    when the bank confirms it. Idempotent on `key`."""
+    if not isinstance(amount_fen, int) or amount_fen <= 0 or amount_fen > MAX_FEN:
+        raise CustodyError(_("Enter an amount greater than zero."), "custody.invalid_amount", {"amount_fen": amount_fen})
+    account = CustodyAccount.objects.filter(owner=user).first()
+    if account is None:
+        raise CustodyError(_("Open your custody account before depositing."), "custody.no_account")
+    with transaction.atomic():
+        instruction, created = Instruction.objects.get_or_create(
+            request_no=_request_no("DP", f"{user.pk}:{key}"),
+            defaults={
+                "op": "deposit",
+                "payload": {"account_no": account.account_no, "amount_fen": amount_fen},
+                "owner": user,
+                "business_date": clock.business_date(),
+                "next_attempt_at": clock.now(),
+            },
+        )
+        if not created and instruction.payload.get("amount_fen") != amount_fen:
+            raise CustodyError(
+                _("This deposit key was already used for another amount."), "custody.key_conflict", {"key": key}
+            )
+        if created:
+            _enqueue(instruction)
+    return instruction
+
+
+def deposit_entry_post(instruction: Instruction) -> Entry:
+    """Book a confirmed deposit: from the clearing account to the user's balance."""
+    amount = instruction.payload["amount_fen"]
+    available = ledger.account_get_or_open(kind=AccountKind.USER_AVAILABLE, owner=instruction.owner)
+    clearing = ledger.platform_account(AccountKind.CUSTODY_CLEARING)
+    return ledger.post(
+        kind="deposit",
+        legs=[(clearing, -amount), (available, amount)],
+        key=f"custody:{instruction.request_no}",
+        ref=instruction.request_no,
+        memo="deposit confirmed by custodian",
+    )
+

@@ -1,0 +1,72 @@
+"""Double-entry books: accounts, journal entries and their postings, all in fen.
+
+Balances change only through `ledger.services.post`. Entries and postings are
+append-only (database triggers refuse UPDATE and DELETE); a mistake is corrected by
+a reversing entry.
+"""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from peerfund.ledger.chart import AccountKind, EntryKind
+
+
+class Account(models.Model):
+    kind = models.CharField(max_length=32, choices=AccountKind.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_accounts"
+    )
+    # What the account is for, e.g. "loan:42" for a borrower's repayment account.
+    scope = models.CharField(max_length=64, blank=True, default="")
+    balance_fen = models.BigIntegerField(default=0)
+    may_go_negative = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(may_go_negative=True) | Q(balance_fen__gte=0), name="ledger_account_balance_not_negative"
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "owner", "scope"], condition=Q(owner__isnull=False), name="ledger_account_user_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "scope"], condition=Q(owner__isnull=True), name="ledger_account_platform_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = f"user {self.owner_id}" if self.owner_id else "platform"
+        scope = f" {self.scope}" if self.scope else ""
+        return f"{self.kind} ({owner}{scope})"
+
+
+class Entry(models.Model):
+    kind = models.CharField(max_length=32, choices=EntryKind.choices)
+    # The caller's idempotency key: posting the same key twice returns the first entry.
+    key = models.CharField(max_length=200, unique=True)
+    ref = models.CharField(max_length=120, blank=True, db_index=True)
+    business_date = models.DateField(db_index=True)
+    memo = models.CharField(max_length=255, blank=True)
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "entries"
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} {self.ref}"
+
+
+class Posting(models.Model):
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="postings")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    amount_fen = models.BigIntegerField()
+    balance_after_fen = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(amount_fen=0), name="ledger_posting_amount_not_zero")]
+        indexes = [models.Index(fields=["account", "id"])]

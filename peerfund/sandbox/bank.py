@@ -1,0 +1,247 @@
+"""The sandbox custodian bank: a working simulation of a custody bank (银行存管)
+behind the same `Custodian` protocol a real one is spoken to through.
+
+It keeps its own accounts (available and frozen buckets), remembers every request
+number (a repeat gets the first answer and moves nothing), journals every movement
+for its daily statement, and can misbehave on demand (BankFaults): latency, lost
+requests, rejections, asynchronous confirmation by callback, and lost, duplicated,
+delayed or reordered callbacks.
+"""
+import datetime as dt
+import json
+import secrets
+import time
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Sum
+
+from peerfund.core import clock
+from peerfund.custody import signing
+from peerfund.custody.gateway import (
+    AVAILABLE,
+    FAILED,
+    FROZEN,
+    NOT_FOUND,
+    PROCESSING,
+    SUCCEEDED,
+    CustodianUnavailable,
+    Reply,
+)
+from peerfund.sandbox.models import BankAccount, BankCallback, BankFaults, BankJournalLine, BankRequest
+
+BUCKET_FIELDS = {AVAILABLE: "available_fen", FROZEN: "frozen_fen"}
+
+
+class BankRefusal(Exception):
+    """The bank declines the instruction; the text is the bank's reason code."""
+
+
+def faults() -> BankFaults:
+    return BankFaults.objects.get_or_create(id=1)[0]
+
+
+def _take_one(counter: str) -> bool:
+    """Atomically use up one unit of a 'next N' fault counter."""
+    return BankFaults.objects.filter(id=1, **{f"{counter}__gt": 0}).update(**{counter: F(counter) - 1}) == 1
+
+
+def _move(account_no: str, bucket: str, amount_fen: int) -> None:
+    if bucket not in BUCKET_FIELDS:
+        raise BankRefusal("INVALID_BUCKET")
+    field = BUCKET_FIELDS[bucket]
+    rows = BankAccount.objects.filter(account_no=account_no)
+    if amount_fen < 0:
+        rows = rows.filter(**{f"{field}__gte": -amount_fen})
+    if rows.update(**{field: F(field) + amount_fen}) != 1:
+        if not BankAccount.objects.filter(account_no=account_no).exists():
+            raise BankRefusal("ACCOUNT_NOT_FOUND")
+        raise BankRefusal("INSUFFICIENT_FUNDS")
+
+
+def _item_lines(item: dict[str, Any]) -> list[tuple[str, str, int]]:
+    """The (account, bucket, signed amount) lines one instruction item makes."""
+    kind = item["type"]
+    amount = int(item["amount_fen"])
+    if amount <= 0:
+        raise BankRefusal("INVALID_AMOUNT")
+    if kind == "deposit":
+        return [(item["account_no"], AVAILABLE, amount)]
+    if kind == "withdraw":
+        return [(item["account_no"], item.get("bucket", AVAILABLE), -amount)]
+    if kind == "freeze":
+        return [(item["account_no"], AVAILABLE, -amount), (item["account_no"], FROZEN, amount)]
+    if kind == "unfreeze":
+        return [(item["account_no"], FROZEN, -amount), (item["account_no"], AVAILABLE, amount)]
+    if kind == "transfer":
+        return [(item["from_account"], item["from_bucket"], -amount), (item["to_account"], item["to_bucket"], amount)]
+    raise BankRefusal("UNKNOWN_OPERATION")
+
+
+class SandboxBank:
+    """In-process client of the sandbox bank (also served over HTTP by sandbox.views)."""
+
+    def open_account(self, *, request_no: str, holder_ref: str, name: str) -> Reply:
+        with transaction.atomic():
+            account = BankAccount.objects.filter(holder_ref=holder_ref).first()
+            if account is None:
+                account = BankAccount.objects.create(
+                    account_no="6217" + "".join(secrets.choice("0123456789") for _ in range(12)),
+                    holder_ref=holder_ref,
+                    name=name,
+                )
+        return Reply(request_no, SUCCEEDED, data={"account_no": account.account_no})
+
+    # --- money -------------------------------------------------------------------
+    def deposit(self, *, request_no, account_no, amount_fen):
+        return self._process("deposit", request_no, [{"type": "deposit", "account_no": account_no, "amount_fen": amount_fen}])
+
+    def withdraw(self, *, request_no, account_no, bucket, amount_fen):
+        item = {"type": "withdraw", "account_no": account_no, "bucket": bucket, "amount_fen": amount_fen}
+        return self._process("withdraw", request_no, [item])
+
+    def freeze(self, *, request_no, account_no, amount_fen):
+        return self._process("freeze", request_no, [{"type": "freeze", "account_no": account_no, "amount_fen": amount_fen}])
+
+    def unfreeze(self, *, request_no, account_no, amount_fen):
+        return self._process("unfreeze", request_no, [{"type": "unfreeze", "account_no": account_no, "amount_fen": amount_fen}])
+
+    def transfer(self, *, request_no, from_account, from_bucket, to_account, to_bucket, amount_fen):
+        item = {
+            "type": "transfer",
+            "from_account": from_account,
+            "from_bucket": from_bucket,
+            "to_account": to_account,
+            "to_bucket": to_bucket,
+            "amount_fen": amount_fen,
+        }
+        return self._process("transfer", request_no, [item])
+
+    def batch_transfer(self, *, request_no, items):
+        return self._process("batch_transfer", request_no, list(items))
+
+    def _process(self, op: str, request_no: str, items: list[dict[str, Any]]) -> Reply:
+        if _take_one("lose_next_requests"):
+            raise CustodianUnavailable("sandbox bank: the request timed out before reaching the bank")
+        switches = faults()
+        if switches.latency_ms:
+            time.sleep(switches.latency_ms / 1000)
+        business_date = clock.business_date()
+        with transaction.atomic():
+            prior = BankRequest.objects.filter(request_no=request_no).first()
+            if prior is not None:
+                return Reply(request_no, prior.status, prior.reason)
+            status, reason = SUCCEEDED, ""
+            if _take_one("reject_next_requests"):
+                status, reason = FAILED, switches.reject_reason
+            else:
+                try:
+                    with transaction.atomic():
+                        for item in items:
+                            for account_no, bucket, amount in _item_lines(item):
+                                _move(account_no, bucket, amount)
+                                BankJournalLine.objects.create(
+                                    request_no=request_no,
+                                    op=op,
+                                    account_no=account_no,
+                                    bucket=bucket,
+                                    amount_fen=amount,
+                                    business_date=business_date,
+                                )
+                except (BankRefusal, KeyError, ValueError, TypeError) as exc:
+                    status, reason = FAILED, (str(exc) if isinstance(exc, BankRefusal) else "INVALID_REQUEST")
+            BankRequest.objects.create(
+                request_no=request_no, op=op, payload={"items": items}, status=status, reason=reason, business_date=business_date
+            )
+            if switches.async_callbacks:
+                self._queue_callback(switches, request_no, status, reason)
+                return Reply(request_no, PROCESSING)
+        return Reply(request_no, status, reason)
+
+    def _queue_callback(self, switches: BankFaults, request_no: str, status: str, reason: str) -> None:
+        body = json.dumps({"request_no": request_no, "status": status, "reason": reason}, sort_keys=True)
+        deliver_after = clock.now() + dt.timedelta(seconds=switches.callback_delay_seconds)
+        copies = 2 if switches.duplicate_callbacks else 1
+        lost = _take_one("lose_next_callbacks")
+        for _ in range(copies):
+            BankCallback.objects.create(
+                request_no=request_no,
+                body=body,
+                deliver_after=deliver_after,
+                status=BankCallback.Status.LOST if lost else BankCallback.Status.PENDING,
+            )
+
+    # --- queries -----------------------------------------------------------------
+    def query_account(self, *, account_no: str) -> dict[str, int]:
+        account = BankAccount.objects.filter(account_no=account_no).first()
+        if account is None:
+            return {}
+        return {"available_fen": account.available_fen, "frozen_fen": account.frozen_fen}
+
+    def query_request(self, *, request_no: str) -> Reply:
+        prior = BankRequest.objects.filter(request_no=request_no).first()
+        if prior is None:
+            return Reply(request_no, NOT_FOUND)
+        return Reply(request_no, prior.status, prior.reason, {"business_date": prior.business_date.isoformat()})
+
+    def daily_statement(self, *, business_date: dt.date) -> dict[str, Any]:
+        """The day's movements and each account's closing balances for that day
+        (today's balances less everything journaled after the day)."""
+        lines = [
+            {"request_no": r, "op": op, "account_no": a, "bucket": b, "amount_fen": amt}
+            for r, op, a, b, amt in BankJournalLine.objects.filter(business_date=business_date)
+            .order_by("id")
+            .values_list("request_no", "op", "account_no", "bucket", "amount_fen")
+        ]
+        later = {
+            (row["account_no"], row["bucket"]): row["total"]
+            for row in BankJournalLine.objects.filter(business_date__gt=business_date)
+            .values("account_no", "bucket")
+            .annotate(total=Sum("amount_fen"))
+        }
+        balances = [
+            {
+                "account_no": acc.account_no,
+                "holder_ref": acc.holder_ref,
+                "available_fen": acc.available_fen - later.get((acc.account_no, AVAILABLE), 0),
+                "frozen_fen": acc.frozen_fen - later.get((acc.account_no, FROZEN), 0),
+            }
+            for acc in BankAccount.objects.order_by("id")
+        ]
+        return {"business_date": business_date.isoformat(), "lines": lines, "balances": balances}
+
+
+def deliver_callbacks(*, limit: int = 200) -> int:
+    """Send due callbacks to the platform; returns how many were delivered. In HTTP
+    mode they are POSTed to PEERFUND_CALLBACK_URL, otherwise handed over in process."""
+    order = "-id" if faults().reorder_callbacks else "id"
+    due = list(BankCallback.objects.filter(status=BankCallback.Status.PENDING, deliver_after__lte=clock.now()).order_by(order)[:limit])
+    delivered = 0
+    for callback in due:
+        body = callback.body.encode()
+        try:
+            _deliver(body, signing.sign(body))
+        except Exception:  # the platform was unreachable or failed: try again next round
+            BankCallback.objects.filter(pk=callback.pk).update(attempts=F("attempts") + 1)
+            continue
+        BankCallback.objects.filter(pk=callback.pk).update(status=BankCallback.Status.DELIVERED, attempts=F("attempts") + 1)
+        delivered += 1
+    return delivered
+
+
+def _deliver(body: bytes, signature: str) -> None:
+    if settings.PEERFUND_CUSTODIAN == "http":
+        import urllib.request
+
+        request = urllib.request.Request(
+            settings.PEERFUND_CALLBACK_URL,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", signing.HEADER: signature},
+        )
+        with urllib.request.urlopen(request, timeout=settings.PEERFUND_CUSTODIAN_TIMEOUT):  # noqa: S310
+            return
+    from peerfund.custody.callbacks import callback_receive
+
+    callback_receive(body=body, signature=signature)

@@ -1,0 +1,78 @@
+"""The sandbox custodian bank's own books. They are deliberately separate from the
+platform's ledger: reconciliation compares the two, as it would with a real bank."""
+from django.db import models
+from django.db.models import Q
+
+
+class BankAccount(models.Model):
+    account_no = models.CharField(max_length=32, unique=True)
+    holder_ref = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=120)
+    available_fen = models.BigIntegerField(default=0)
+    frozen_fen = models.BigIntegerField(default=0)
+    opened_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(available_fen__gte=0) & Q(frozen_fen__gte=0), name="sandbox_bank_balances_not_negative"
+            )
+        ]
+
+
+class BankRequest(models.Model):
+    """Every request the bank has processed, by request number: the bank's memory
+    that makes a re-sent request harmless."""
+
+    request_no = models.CharField(max_length=80, unique=True)
+    op = models.CharField(max_length=20)
+    payload = models.JSONField()
+    status = models.CharField(max_length=12)
+    reason = models.CharField(max_length=200, blank=True)
+    business_date = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class BankJournalLine(models.Model):
+    """One movement in one bucket of one account: the lines of the daily statement."""
+
+    request_no = models.CharField(max_length=80, db_index=True)
+    op = models.CharField(max_length=20)
+    account_no = models.CharField(max_length=32)
+    bucket = models.CharField(max_length=10)
+    amount_fen = models.BigIntegerField()
+    business_date = models.DateField(db_index=True)
+
+
+class BankCallback(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DELIVERED = "delivered"
+        LOST = "lost"
+
+    request_no = models.CharField(max_length=80, db_index=True)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    deliver_after = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class BankFaults(models.Model):
+    """Switches that make the sandbox bank misbehave the way real ones do.
+    Counters ("next N") make faults deterministic for tests; the demo can set them
+    in the back office."""
+
+    latency_ms = models.PositiveIntegerField(default=0)
+    async_callbacks = models.BooleanField(default=False, help_text="reply 'processing' and confirm later by callback")
+    callback_delay_seconds = models.PositiveIntegerField(default=0)
+    duplicate_callbacks = models.BooleanField(default=False)
+    reorder_callbacks = models.BooleanField(default=False, help_text="deliver queued callbacks newest first")
+    lose_next_callbacks = models.PositiveIntegerField(default=0)
+    lose_next_requests = models.PositiveIntegerField(default=0, help_text="time out before the bank sees the request")
+    reject_next_requests = models.PositiveIntegerField(default=0)
+    reject_reason = models.CharField(max_length=120, default="BANK_REJECTED: risk control at the bank")
+
+    class Meta:
+        verbose_name_plural = "bank faults"
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="sandbox_bankfaults_singleton")]
