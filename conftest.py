@@ -1,0 +1,94 @@
+"""Fixtures shared by every app's tests: the three personas (owner, another user,
+staff), a platform with its custody accounts open, and API clients."""
+import os
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: `make test` runs these in its PostgreSQL pass")
+    for item in items:
+        if "postgresql" in item.keywords and not POSTGRES:
+            item.add_marker(skip_pg)
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_reset(settings):
+    settings.PEERFUND_CUSTODIAN = "inprocess"
+
+
+@pytest.fixture
+def platform(db):
+    """Platform custody accounts open at the sandbox bank."""
+    from peerfund.custody.services import platform_accounts_open
+
+    platform_accounts_open()
+
+
+@pytest.fixture
+def make_user(db):
+    from peerfund.tests_support.factories import UserFactory
+
+    return UserFactory
+
+
+@pytest.fixture
+def owner(platform, make_user):
+    from peerfund.custody.services import custody_account_open
+
+    user = make_user(username="owner")
+    custody_account_open(user=user)
+    return user
+
+
+@pytest.fixture
+def other_user(platform, make_user):
+    from peerfund.custody.services import custody_account_open
+
+    user = make_user(username="other")
+    custody_account_open(user=user)
+    return user
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user(username="staff", is_staff=True)
+
+
+@pytest.fixture
+def funded(owner, django_capture_on_commit_callbacks):
+    """`owner` with ¥10,000 deposited through the custodian."""
+    from peerfund.tests_support.money import deposit
+
+    deposit(owner, 1_000_000, django_capture_on_commit_callbacks)
+    return owner
+
+
+@pytest.fixture
+def api_client_for(db):
+    """A Django test client that authenticates with a fresh bearer token."""
+    from django.test import Client
+
+    from peerfund.accounts.services import api_token_create
+
+    def build(user):
+        _token, plaintext = api_token_create(user=user, name="tests")
+        return Client(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+
+    return build
+
+
+@pytest.fixture
+def on_postgresql():
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir():
+    path = os.path.join(settings.BASE_DIR, "test-artifacts")
+    os.makedirs(path, exist_ok=True)
+    return path

@@ -1,0 +1,15 @@
+"""factory-boy factories shared by the test suites."""
+import factory
+
+from peerfund.accounts.models import User
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    display_name = factory.Faker("name", locale="zh_CN")
+    phone = factory.Sequence(lambda n: f"138{n:08d}")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-9")

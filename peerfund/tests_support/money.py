@@ -1,0 +1,23 @@
+"""Helpers that move money the way the platform does, for tests."""
+from django.db import transaction
+
+from peerfund.custody.services import custody_deposit, custody_move
+from peerfund.ledger.services import user_accounts
+
+
+def deposit(user, amount_fen: int, capture, key: str | None = None):
+    """Deposit through the sandbox custodian and let the outbox run."""
+    with capture(execute=True):
+        with transaction.atomic():
+            instruction = custody_deposit(user=user, amount_fen=amount_fen, key=key or f"dep-{user.pk}-{amount_fen}")
+    instruction.refresh_from_db()
+    return instruction
+
+
+def freeze(user, amount_fen: int, capture, key: str):
+    accounts = user_accounts(user)
+    with capture(execute=True):
+        with transaction.atomic():
+            return custody_move(
+                kind="freeze", legs=[(accounts["user_available"], -amount_fen), (accounts["user_frozen"], amount_fen)], key=key
+            )
