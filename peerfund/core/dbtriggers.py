@@ -30,10 +30,10 @@ def run_on_postgresql(sql: str, reverse_sql: str = ""):
 
     def forward(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)  # None: the % in RAISE messages are not placeholders
 
     def backward(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql" and reverse_sql:
-            schema_editor.execute(reverse_sql)
+            schema_editor.execute(reverse_sql, params=None)
 
     return migrations.RunPython(forward, backward)

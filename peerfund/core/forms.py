@@ -1,5 +1,6 @@
 """Form fields shared by every app's pages."""
 from django import forms
+from django.core import validators
 
 from peerfund.core.money import MoneyError, parse_yuan
 
@@ -11,6 +12,9 @@ class YuanField(forms.CharField):
         self.min_fen = min_fen
         kwargs.setdefault("max_length", 32)
         super().__init__(*args, **kwargs)
+        # The cleaned value is an int: CharField's length validators do not apply to it
+        # (the widget still limits what can be typed; parse_yuan refuses overflow).
+        self.validators = [v for v in self.validators if not isinstance(v, validators.MaxLengthValidator | validators.MinLengthValidator)]
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)

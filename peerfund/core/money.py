@@ -5,7 +5,7 @@ A float never touches money. User text ("1,234.56", "¥1,234.56") becomes fen th
 """
 import re
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
@@ -63,10 +63,9 @@ def fen_to_decimal_yuan(fen: int) -> Decimal:
 
 def round_half_up(amount_fen: Decimal) -> int:
     """Quantise a Decimal amount of fen to whole fen, half away from zero (四舍五入)."""
-    try:
-        return int(amount_fen.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    except InvalidOperation as exc:  # NaN / infinity
-        raise MoneyError(_("Not a valid amount."), "money.invalid", {"input": str(amount_fen)}) from exc
+    if not amount_fen.is_finite():
+        raise MoneyError(_("Not a valid amount."), "money.invalid", {"input": str(amount_fen)})
+    return int(amount_fen.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def split_largest_remainder(total_fen: int, weights: Sequence[int]) -> list[int]:

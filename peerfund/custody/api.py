@@ -1,5 +1,5 @@
 """REST API for deposits through the custodian."""
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.decorators import decorate_view
 
 from peerfund.core.idempotency import idempotent
@@ -43,7 +43,7 @@ def deposit_create(request, payload: DepositIn):
     confirms it; poll `GET /deposits/{request_no}` for the final status."""
     instruction = custody_deposit(user=request.user, amount_fen=payload.amount_fen, key=request.idempotency_key)
     instruction.refresh_from_db()
-    return 202, DepositOut.of(instruction)
+    return Status(202, DepositOut.of(instruction))
 
 
 @router.get("/deposits", response=list[DepositOut], summary="My deposits, newest first")

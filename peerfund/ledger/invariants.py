@@ -64,7 +64,7 @@ def _running_balances() -> list[Violation]:
     for pk, account_id, amount, after in rows.iterator(chunk_size=5000):
         running[account_id] += amount
         if running[account_id] != after:
-            found.append(Violation("balance_after", f"posting {pk}: balance_after {after} != running {running[account_id]}"))
+            found.append(Violation("running_balances", f"posting {pk}: balance_after {after} != running {running[account_id]}"))
             running[account_id] = after
     return found
 

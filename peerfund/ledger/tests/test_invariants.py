@@ -1,0 +1,60 @@
+"""The invariant checker finds every kind of damage, and `ledger_check` exits non-zero."""
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from peerfund.core import clock
+from peerfund.ledger import services as ledger
+from peerfund.ledger.chart import EntryKind as E
+from peerfund.ledger.invariants import ledger_check
+from peerfund.ledger.models import Account, Posting
+
+
+def _checks(violations) -> set[str]:
+    return {v.check for v in violations}
+
+
+def test_sound_books_pass_every_check(funded_books):
+    assert ledger_check(include_external=False) == []
+
+
+def test_a_balance_changed_behind_posts_back_is_found(funded_books):
+    Account.objects.filter(pk=funded_books.alice_available.pk).update(balance_fen=1)
+    assert {"balance_equals_postings", "balance_after", "books_sum_to_zero"} <= _checks(ledger_check(include_external=False))
+
+
+def test_an_altered_posting_is_found(funded_books):
+    posting = Posting.objects.filter(account=funded_books.alice_frozen).first()
+    with connection.cursor() as cursor:  # SQLite has no append-only trigger; PostgreSQL refuses this
+        if connection.vendor == "postgresql":
+            pytest.skip("PostgreSQL refuses to alter a posting (see test_pg_guards)")
+        cursor.execute("UPDATE ledger_posting SET amount_fen = amount_fen + 1 WHERE id = %s", [posting.pk])
+    assert {"entry_balanced", "balance_equals_postings", "running_balances"} <= _checks(ledger_check(include_external=False))
+
+
+def test_an_entry_written_behind_post_against_the_rules_is_found(funded_books):
+    books = funded_books
+    entry = ledger.post(kind=E.DEPOSIT, legs=[(books.clearing, -5), (books.alice_available, 5)], key="ok")
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL refuses to alter an entry (see test_pg_guards)")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE ledger_entry SET kind = %s WHERE id = %s", [E.REPAYMENT_DISTRIBUTE, entry.pk])
+    assert "entry_rules" in _checks(ledger_check(include_external=False))
+
+
+def test_ledger_check_command_exits_non_zero_on_a_violation(funded_books, capsys):
+    call_command("ledger_check", "--ledger-only")
+    assert "all invariants hold" in capsys.readouterr().out
+    Account.objects.filter(pk=funded_books.bob_frozen.pk).update(balance_fen=0)
+    with pytest.raises(SystemExit) as excinfo:
+        call_command("ledger_check", "--ledger-only")
+    assert excinfo.value.code == 1
+    assert "balance_equals_postings" in capsys.readouterr().err
+
+
+def test_entries_carry_the_platform_business_date(books):
+    clock.travel_to(dt.date(2026, 5, 4))
+    entry = ledger.post(kind=E.DEPOSIT, legs=[(books.clearing, -5), (books.alice_available, 5)], key="dated")
+    assert entry.business_date == dt.date(2026, 5, 4)
