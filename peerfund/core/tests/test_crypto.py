@@ -64,8 +64,13 @@ def test_key_rotation_keeps_old_data_readable_then_rewrites_it(make_user, settin
     assert User.objects.get(pk=user.pk).phone == "13700000001"
 
 
+FIXED_KEY = base64.b64encode(bytes(range(32))).decode()
+
+
 @pytest.mark.parametrize(
-    "raw", ["", "nokey", "k1:not-base64!", "k1:" + base64.b64encode(b"short").decode(), _key("a") + "," + _key("a").replace("a:", "a:", 1)]
+    "raw",
+    ["", "nokey", "k1:not-base64!", "k1:" + base64.b64encode(b"short").decode(), f"a:{FIXED_KEY},a:{FIXED_KEY}"],
+    ids=["empty", "no-separator", "not-base64", "short", "duplicate-id"],
 )
 def test_bad_key_ring_is_a_configuration_error(raw):
     with pytest.raises(ImproperlyConfigured):
