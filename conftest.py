@@ -10,7 +10,7 @@ POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
 def pytest_collection_modifyitems(config, items):
-    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: `make test` runs these in its PostgreSQL pass")
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://… (.ci/run runs the suite again on PostgreSQL)")
     for item in items:
         if "postgresql" in item.keywords and not POSTGRES:
             item.add_marker(skip_pg)

@@ -111,9 +111,10 @@ def compare(*, business_date: dt.date) -> Comparison:
                 [p for eid in (instruction.entry_id, instruction.compensation_entry_id) if eid for p in postings_by_entry[eid]],
                 locator,
             )
+        bank_booked_on = business_date
         if request_no not in bank_by_request:
-            bank = _bank_elsewhere(custodian, request_no, ours, business_date)
-        difference = _classify(request_no, instruction, ours, bank, business_date, request_no in bank_by_request)
+            bank, bank_booked_on = _bank_elsewhere(custodian, request_no, ours, business_date)
+        difference = _classify(request_no, instruction, ours, bank, business_date, bank_booked_on)
         if difference is None:
             result.matched += 1
             continue
@@ -133,18 +134,22 @@ def _group_lines(lines) -> dict[str, list]:
     return grouped
 
 
-def _bank_elsewhere(custodian, request_no, ours, business_date) -> dict[Location, int]:
-    """A request not on this day's statement: did the bank book it on an earlier day?"""
+def _bank_elsewhere(custodian, request_no, ours, business_date) -> tuple[dict[Location, int], dt.date | None]:
+    """A request we booked that is not on this day's statement: did the bank book it on
+    another day? Returns what the bank's books hold of it on `business_date` and the
+    day the bank booked it (None: never)."""
     if not ours:
-        return {}
+        return {}, None
     reply = custodian.query_request(request_no=request_no)
     booked_on = reply.data.get("business_date") if reply.status == SUCCEEDED else None
-    if booked_on and dt.date.fromisoformat(booked_on) < business_date:
-        return dict(ours)  # same movement, booked by the bank earlier: a timing difference
-    return {}
+    if not booked_on:
+        return {}, None
+    booked_on = dt.date.fromisoformat(booked_on)
+    # Booked earlier: the bank's balances already hold it, as ours do.
+    return (dict(ours) if booked_on < business_date else {}), booked_on
 
 
-def _classify(request_no, instruction, ours, bank, business_date, on_statement) -> Difference | None:
+def _classify(request_no, instruction, ours, bank, business_date, bank_booked_on) -> Difference | None:
     ours_total, bank_total = _total(ours), _total(bank)
     if instruction is None:
         return Difference(Kind.MISSING_HERE, request_no, bank_fen=bank_total, detail="the bank booked a request we never sent")
@@ -154,15 +159,19 @@ def _classify(request_no, instruction, ours, bank, business_date, on_statement) 
     if not ours:
         if instruction.status in IN_FLIGHT:
             return Difference(Kind.TIMING, request_no, ours_fen=0, bank_fen=bank_total, detail="bank booked it; confirmation not yet received")
+        if booked_on and booked_on > business_date:
+            return Difference(Kind.TIMING, request_no, ours_fen=0, bank_fen=bank_total, detail=f"we booked it on {booked_on}")
         return Difference(Kind.MISSING_HERE, request_no, ours_fen=0, bank_fen=bank_total, detail=f"we hold it as {instruction.status}")
     if not bank:
         if instruction.status in IN_FLIGHT:
             return Difference(Kind.TIMING, request_no, ours_fen=ours_total, bank_fen=0, detail="sent, not yet booked by the bank")
+        if bank_booked_on and bank_booked_on > business_date:
+            return Difference(Kind.TIMING, request_no, ours_fen=ours_total, bank_fen=0, detail=f"the bank booked it on {bank_booked_on}")
         return Difference(Kind.MISSING_AT_BANK, request_no, ours_fen=ours_total, bank_fen=0, detail=f"we hold it as {instruction.status}")
     if bank == ours:
-        if on_statement and booked_on == business_date:
+        if bank_booked_on == business_date and booked_on == business_date:
             return None
-        return Difference(Kind.TIMING, request_no, ours_fen=ours_total, bank_fen=bank_total, detail=f"we booked it on {booked_on}")
+        return Difference(Kind.TIMING, request_no, ours_fen=ours_total, bank_fen=bank_total, detail=f"we booked it on {booked_on}, the bank on {bank_booked_on}")
     if _multiple_of(bank, ours):
         return Difference(Kind.DUPLICATE, request_no, ours_fen=ours_total, bank_fen=bank_total, detail="the bank applied it more than once")
     return Difference(Kind.AMOUNT, request_no, ours_fen=ours_total, bank_fen=bank_total, detail="amounts differ")

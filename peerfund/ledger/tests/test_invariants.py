@@ -29,7 +29,7 @@ def test_an_altered_posting_is_found(funded_books):
     posting = Posting.objects.filter(account=funded_books.alice_frozen).first()
     with connection.cursor() as cursor:  # SQLite has no append-only trigger; PostgreSQL refuses this
         if connection.vendor == "postgresql":
-            pytest.skip("PostgreSQL refuses to alter a posting (see test_pg_guards)")
+            pytest.skip("PostgreSQL refuses to alter a posting (see test_postgresql.py)")
         cursor.execute("UPDATE ledger_posting SET amount_fen = amount_fen + 1 WHERE id = %s", [posting.pk])
     assert {"entry_balanced", "balance_equals_postings", "running_balances"} <= _checks(ledger_check(include_external=False))
 
@@ -38,7 +38,7 @@ def test_an_entry_written_behind_post_against_the_rules_is_found(funded_books):
     books = funded_books
     entry = ledger.post(kind=E.DEPOSIT, legs=[(books.clearing, -5), (books.alice_available, 5)], key="ok")
     if connection.vendor == "postgresql":
-        pytest.skip("PostgreSQL refuses to alter an entry (see test_pg_guards)")
+        pytest.skip("PostgreSQL refuses to alter an entry (see test_postgresql.py)")
     with connection.cursor() as cursor:
         cursor.execute("UPDATE ledger_entry SET kind = %s WHERE id = %s", [E.REPAYMENT_DISTRIBUTE, entry.pk])
     assert "entry_rules" in _checks(ledger_check(include_external=False))
