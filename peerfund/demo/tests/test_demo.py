@@ -1,0 +1,40 @@
+"""The demo behind `make run`: real people, real history, books that agree with the bank."""
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from peerfund.core import clock
+from peerfund.custody.models import ReconciliationReport
+from peerfund.demo.simulation import DEMO_PASSWORD, PEOPLE, demo_is_loaded
+from peerfund.ledger.invariants import ledger_check
+from peerfund.ledger.models import Entry
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_loads_a_consistent_platform_once(capsys):
+    today = clock.business_date()
+    call_command("demo_load", "--days", "8")
+    assert demo_is_loaded()
+    assert clock.business_date() == today  # the clock is back to real time
+    assert Entry.objects.filter(kind="deposit").exists()
+    assert Entry.objects.dates("business_date", "day").count() > 1
+    reports = ReconciliationReport.objects.all()
+    assert reports.count() == 8 and all(report.is_clean for report in reports)
+    assert ledger_check() == []
+
+    entries = Entry.objects.count()
+    call_command("demo_load")
+    assert "already loaded" in capsys.readouterr().out
+    assert Entry.objects.count() == entries
+
+    for person in PEOPLE:
+        assert Client().login(username=person.username, password=DEMO_PASSWORD)
+    client = Client()
+    client.login(username="lina", password=DEMO_PASSWORD)
+    assert "¥" in client.get("/account/").content.decode()
+
+
+def test_demo_logins_are_printed(capsys):
+    call_command("demo_logins")
+    out = capsys.readouterr().out
+    assert DEMO_PASSWORD in out and "lina" in out and "admin" in out
