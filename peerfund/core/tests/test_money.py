@@ -3,6 +3,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -105,9 +106,9 @@ def test_split_refuses_nonsense(total, weights):
 def test_yuan_form_field_gives_field_errors():
     field = YuanField(min_fen=100)
     assert field.clean("¥12.30") == 1230
-    with pytest.raises(Exception) as excinfo:
+    with pytest.raises(ValidationError) as excinfo:
         field.clean("12.345")
-    assert "two decimals" in str(excinfo.value)
-    with pytest.raises(Exception) as excinfo:
+    assert excinfo.value.code == "money.too_many_decimals"
+    with pytest.raises(ValidationError) as excinfo:
         field.clean("0.50")
-    assert "¥1.00" in str(excinfo.value)
+    assert excinfo.value.code == "min" and "¥1.00" in str(excinfo.value)

@@ -84,8 +84,9 @@ def test_reversal_restores_balances_once(funded_books):
     assert (_balance(books.alice_available), _balance(books.alice_frozen)) == before
     assert reversal.reverses == entry and reversal.memo == "bank refused"
     assert ledger.reverse(entry=entry, key="rev-r", reason="bank refused").pk == reversal.pk  # idempotent
-    with pytest.raises(PostingRuleViolation, match="already reversed"):
+    with pytest.raises(PostingRuleViolation) as excinfo:
         ledger.reverse(entry=entry, key="rev-again", reason="twice")
+    assert excinfo.value.code == "ledger.already_reversed"
     with pytest.raises(PostingRuleViolation):
         ledger.reverse(entry=reversal, key="rev-rev", reason="undo the undo")
 
