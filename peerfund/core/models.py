@@ -13,6 +13,9 @@ class ClockState(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="clockstate_singleton")]
 
+    def __str__(self) -> str:
+        return f"clock offset {self.offset_seconds}s"
+
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -42,6 +45,9 @@ class AuditLog(models.Model):
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}:{self.object_id}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -75,6 +81,9 @@ class Alert(models.Model):
     class Meta:
         ordering = ["-id"]
 
+    def __str__(self) -> str:
+        return f"[{self.severity}] {self.kind} {self.ref}"
+
 
 class IdempotencyRecord(models.Model):
     """The first response to an API call made with an Idempotency-Key, replayed for
@@ -91,3 +100,6 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} key={self.key}"

@@ -31,6 +31,9 @@ class CustodyAccount(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.account_no} ({self.holder_ref})"
+
     @property
     def holder_ref(self) -> str:
         return f"user:{self.owner_id}" if self.owner_id else f"platform:{self.platform_code}"
@@ -68,6 +71,9 @@ class Instruction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.op} {self.request_no} [{self.status}]"
+
     @property
     def is_final(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
@@ -82,6 +88,9 @@ class CallbackLog(models.Model):
     outcome = models.CharField(max_length=20)
     received_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"callback {self.request_no} {self.outcome}"
+
 
 class ReconciliationReport(models.Model):
     business_date = models.DateField(db_index=True)
@@ -91,6 +100,9 @@ class ReconciliationReport(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"reconciliation {self.business_date} ({self.difference_count} differences)"
 
     @property
     def is_clean(self) -> bool:
@@ -114,3 +126,6 @@ class ReconciliationDifference(models.Model):
     ours_fen = models.BigIntegerField(null=True)
     bank_fen = models.BigIntegerField(null=True)
     detail = models.CharField(max_length=255, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.request_no or self.account_no}"

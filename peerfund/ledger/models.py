@@ -70,3 +70,6 @@ class Posting(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=~Q(amount_fen=0), name="ledger_posting_amount_not_zero")]
         indexes = [models.Index(fields=["account", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.amount_fen:+d} fen"

@@ -19,6 +19,9 @@ class BankAccount(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.account_no} ({self.holder_ref})"
+
 
 class BankRequest(models.Model):
     """Every request the bank has processed, by request number: the bank's memory
@@ -32,6 +35,9 @@ class BankRequest(models.Model):
     business_date = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"{self.op} {self.request_no} [{self.status}]"
+
 
 class BankJournalLine(models.Model):
     """One movement in one bucket of one account: the lines of the daily statement."""
@@ -42,6 +48,9 @@ class BankJournalLine(models.Model):
     bucket = models.CharField(max_length=10)
     amount_fen = models.BigIntegerField()
     business_date = models.DateField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.request_no} {self.account_no}/{self.bucket} {self.amount_fen:+d}"
 
 
 class BankCallback(models.Model):
@@ -56,6 +65,9 @@ class BankCallback(models.Model):
     deliver_after = models.DateTimeField()
     attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"callback {self.request_no} [{self.status}]"
 
 
 class BankFaults(models.Model):
@@ -76,3 +88,6 @@ class BankFaults(models.Model):
     class Meta:
         verbose_name_plural = "bank faults"
         constraints = [models.CheckConstraint(condition=Q(id=1), name="sandbox_bankfaults_singleton")]
+
+    def __str__(self) -> str:
+        return "sandbox bank fault switches"

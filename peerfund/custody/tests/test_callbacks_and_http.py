@@ -5,12 +5,12 @@ import json
 import pytest
 from django.db import transaction
 
+from peerfund.core import clock
 from peerfund.custody import signing
 from peerfund.custody.http_client import HttpCustodian
 from peerfund.custody.models import CallbackLog, Instruction
 from peerfund.custody.reconciliation import reconcile
 from peerfund.custody.services import custody_account_open, custody_deposit, platform_accounts_open
-from peerfund.core import clock
 from peerfund.ledger.selectors import user_balances
 from peerfund.sandbox.bank import deliver_callbacks
 

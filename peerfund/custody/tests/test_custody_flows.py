@@ -4,12 +4,12 @@ with both books agreeing once retries finish."""
 import pytest
 from django.db import transaction
 
+from peerfund.core import clock
 from peerfund.core.models import Alert
 from peerfund.custody.models import CallbackLog, CustodyAccount, Instruction
 from peerfund.custody.outbox import outbox_retry
 from peerfund.custody.reconciliation import compare
 from peerfund.custody.services import CustodyError, custody_deposit, custody_move
-from peerfund.core import clock
 from peerfund.ledger.chart import EntryKind as E
 from peerfund.ledger.invariants import ledger_check
 from peerfund.ledger.selectors import user_balances
