@@ -58,7 +58,7 @@ run: demo
 test: setup
 	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-bench: migrate
+bench: setup
 	$(PY) -m bench
 
 lint: setup
