@@ -92,3 +92,4 @@ def artifacts_dir():
     path = os.path.join(settings.BASE_DIR, "test-artifacts")
     os.makedirs(path, exist_ok=True)
     return path
+

@@ -3,6 +3,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -35,6 +36,9 @@ def page(request, live_server, artifacts_dir):
             page.screenshot(path=os.path.join(artifacts_dir, f"{request.node.name}.png"), full_page=True)
         context.close()
         browser.close()
+        # Database connections opened while Playwright's loop ran belong to that
+        # context; close them here or they outlive the test database.
+        connections.close_all()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
