@@ -3,6 +3,7 @@ history, made through the same services real users go through (custody deposits,
 freezes, claim transfers, withdrawals), with the platform clock moved day by day and
 the custodian reconciled every evening. Later capabilities add their own history here.
 """
+
 import datetime as dt
 import random
 from contextlib import contextmanager
@@ -73,6 +74,12 @@ def _create_people() -> dict[str, User]:
     return users
 
 
+def _book(kind: str, legs: list, key: str, memo: str) -> None:
+    """One money action, as its own transaction, mirrored at the bank."""
+    with transaction.atomic():
+        custody_move(kind=kind, legs=legs, key=key, memo=memo)
+
+
 def _available(user: User) -> int:
     return ledger.user_accounts(user)[AccountKind.USER_AVAILABLE].balance_fen
 
@@ -90,49 +97,45 @@ def _simulate_day(day: dt.date, users: dict[str, User], rng: random.Random) -> N
         available = accounts[AccountKind.USER_AVAILABLE].balance_fen
         if available >= 20_000 and rng.random() < 0.3:
             amount = rng.randrange(100, available // 100 // 2 + 1) * 100
-            with transaction.atomic():
-                custody_move(
-                    kind=EntryKind.FREEZE,
-                    legs=[(accounts[AccountKind.USER_AVAILABLE], -amount), (accounts[AccountKind.USER_FROZEN], amount)],
-                    key=f"demo-freeze-{user.pk}-{tag}",
-                    memo="demo: amount reserved for a bid",
-                )
+            _book(
+                EntryKind.FREEZE,
+                [(accounts[AccountKind.USER_AVAILABLE], -amount), (accounts[AccountKind.USER_FROZEN], amount)],
+                f"demo-freeze-{user.pk}-{tag}",
+                "demo: amount reserved for a bid",
+            )
         frozen = ledger.user_accounts(user)[AccountKind.USER_FROZEN].balance_fen
         if frozen and rng.random() < 0.2:
-            with transaction.atomic():
-                custody_move(
-                    kind=EntryKind.UNFREEZE,
-                    legs=[(accounts[AccountKind.USER_FROZEN], -frozen), (accounts[AccountKind.USER_AVAILABLE], frozen)],
-                    key=f"demo-unfreeze-{user.pk}-{tag}",
-                    memo="demo: listing failed, bid released",
-                )
+            _book(
+                EntryKind.UNFREEZE,
+                [(accounts[AccountKind.USER_FROZEN], -frozen), (accounts[AccountKind.USER_AVAILABLE], frozen)],
+                f"demo-unfreeze-{user.pk}-{tag}",
+                "demo: listing failed, bid released",
+            )
     seller, buyer = rng.sample(investors, 2)
     price = 30_000
     if _available(buyer) >= price and rng.random() < 0.15:
         fee = price // 200
-        with transaction.atomic():
-            custody_move(
-                kind=EntryKind.CLAIM_TRANSFER,
-                legs=[
-                    (ledger.user_accounts(buyer)[AccountKind.USER_AVAILABLE], -price),
-                    (ledger.user_accounts(seller)[AccountKind.USER_AVAILABLE], price - fee),
-                    (ledger.platform_account(AccountKind.PLATFORM_FEE), fee),
-                ],
-                key=f"demo-claim-{tag}",
-                memo="demo: claim sold",
-            )
+        _book(
+            EntryKind.CLAIM_TRANSFER,
+            [
+                (ledger.user_accounts(buyer)[AccountKind.USER_AVAILABLE], -price),
+                (ledger.user_accounts(seller)[AccountKind.USER_AVAILABLE], price - fee),
+                (ledger.platform_account(AccountKind.PLATFORM_FEE), fee),
+            ],
+            f"demo-claim-{tag}",
+            "demo: claim sold",
+        )
     user = rng.choice(investors)
     if _available(user) >= 100_000 and rng.random() < 0.15:
-        with transaction.atomic():
-            custody_move(
-                kind=EntryKind.WITHDRAWAL,
-                legs=[
-                    (ledger.user_accounts(user)[AccountKind.USER_AVAILABLE], -50_000),
-                    (ledger.platform_account(AccountKind.CUSTODY_CLEARING), 50_000),
-                ],
-                key=f"demo-withdraw-{user.pk}-{tag}",
-                memo="demo: withdrawal to bank card",
-            )
+        _book(
+            EntryKind.WITHDRAWAL,
+            [
+                (ledger.user_accounts(user)[AccountKind.USER_AVAILABLE], -50_000),
+                (ledger.platform_account(AccountKind.CUSTODY_CLEARING), 50_000),
+            ],
+            f"demo-withdraw-{user.pk}-{tag}",
+            "demo: withdrawal to bank card",
+        )
 
 
 def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print) -> dict[str, User]:
