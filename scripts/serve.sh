@@ -13,6 +13,4 @@ trap 'kill $consumer 2>/dev/null || true' EXIT INT TERM
 
 $py manage.py demo_logins
 echo "PeerFund demo: http://$host:$port/  (API docs: http://$host:$port/api/v1/docs, Ctrl-C stops)"
-exec_status=0
-$py manage.py runserver "$host:$port" --noreload || exec_status=$?
-exit $exec_status
+$py manage.py runserver "$host:$port" --noreload
