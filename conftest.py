@@ -56,7 +56,44 @@ def other_user(platform, make_user):
 
 @pytest.fixture
 def staff(make_user):
-    return make_user(username="staff", is_staff=True)
+    """A staff member with the admin role (every back-office permission)."""
+    from peerfund.backoffice.roles import staff_with_role
+
+    user = make_user(username="staff")
+    staff_with_role(user, "admin")
+    return user
+
+
+@pytest.fixture
+def staff_with(make_user):
+    """staff_with("finance", "checker") -> a staff member with that role."""
+    from peerfund.backoffice.roles import staff_with_role
+
+    def build(role: str, username: str | None = None):
+        user = make_user(username=username or f"staff-{role}")
+        staff_with_role(user, role)
+        return user
+
+    return build
+
+
+@pytest.fixture
+def investor(platform, make_user):
+    """A fully onboarded user (verified, card, trade password, risk level); `.card`."""
+    from peerfund.tests_support.people import onboard
+
+    user = make_user(username="investor")
+    user.card = onboard(user, identity=0)
+    return user
+
+
+@pytest.fixture
+def other_investor(platform, make_user):
+    from peerfund.tests_support.people import onboard
+
+    user = make_user(username="other-investor")
+    user.card = onboard(user, identity=1)
+    return user
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
+from peerfund.accounts.api import router as me_router
 from peerfund.core.errors import ApplicationError
-from peerfund.custody.api import router as custody_router
+from peerfund.funds.api import router as funds_router
 from peerfund.ledger.api import router as ledger_router
 
 
@@ -63,5 +64,6 @@ def http_error(request, exc: HttpError):
     return _error(request, exc.status_code, "http_error", str(exc))
 
 
+api.add_router("/me", me_router)
 api.add_router("/funds", ledger_router)
-api.add_router("/funds", custody_router)
+api.add_router("/funds", funds_router)

@@ -57,11 +57,18 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "huey.contrib.djhuey",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "peerfund.core",
     "peerfund.accounts",
     "peerfund.ledger",
     "peerfund.custody",
     "peerfund.sandbox",
+    "peerfund.notify",
+    "peerfund.funds",
+    "peerfund.backoffice",
     "peerfund.web",
     "peerfund.demo",
 ]
@@ -75,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "peerfund.accounts.middleware.ApiTokenMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "peerfund.core.middleware.ApplicationErrorMiddleware",
@@ -94,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "peerfund.notify.context_processors.unread",
             ],
         },
     },
@@ -112,9 +122,50 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "web:account"
 LOGOUT_REDIRECT_URL = "web:home"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+# --- sign-up and login (django-allauth) --------------------------------------
+# Sign up with a mobile number verified by SMS code (e-mail optional); log in with
+# password or a one-time code sent to the phone or e-mail; usernames stay for staff.
+ACCOUNT_ADAPTER = "peerfund.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"phone", "email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["phone*", "email", "password1*", "password2*"]
+ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False  # needs mandatory e-mail; login by code covers e-mail
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_SESSION_REMEMBER = None
+# Throttling: 10 failed logins a minute per IP; 5 failures on one account lock it
+# for 15 minutes. Code requests and confirmations are limited too.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env_str("PEERFUND_RL_LOGIN_FAILED", "10/m/ip,5/900s/key"),
+    "login": "30/m/ip",
+    "signup": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "request_login_code": "20/m/ip,3/m/key",
+    "reset_password": "20/m/ip,5/m/key",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "PeerFund"
+USERSESSIONS_TRACK_ACTIVITY = True
+
+# Outgoing e-mail: the sandbox keeps every message in an outbox staff can read
+# (/backoffice/outbox/); set EMAIL_BACKEND to Django's SMTP backend in production.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "peerfund.sandbox.outbox.OutboxEmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PeerFund <noreply@peerfund.example>")
+# SMS goes through an adapter; the sandbox one keeps the same outbox.
+PEERFUND_SMS_ADAPTER = env_str("PEERFUND_SMS_ADAPTER", "peerfund.sandbox.outbox.SandboxSms")
+PEERFUND_IDENTITY_ADAPTER = env_str("PEERFUND_IDENTITY_ADAPTER", "peerfund.sandbox.identity.SandboxIdentityProvider")
+PEERFUND_CARD_CHECK_ADAPTER = env_str("PEERFUND_CARD_CHECK_ADAPTER", "peerfund.sandbox.cardcheck.SandboxCardCheck")
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -187,6 +238,26 @@ PEERFUND_CUSTODIAN_TIMEOUT = env_int("PEERFUND_CUSTODIAN_TIMEOUT", 10)
 # by request number), and after PEERFUND_OUTBOX_MAX_ATTEMPTS it raises an alert.
 PEERFUND_OUTBOX_RETRY_SECONDS = env_int("PEERFUND_OUTBOX_RETRY_SECONDS", 60)
 PEERFUND_OUTBOX_MAX_ATTEMPTS = env_int("PEERFUND_OUTBOX_MAX_ATTEMPTS", 20)
+
+# --- user centre and funds ----------------------------------------------------
+# Trade password: this many wrong tries lock money actions for this long.
+PEERFUND_TRADE_PASSWORD_MAX_FAILURES = env_int("PEERFUND_TRADE_PASSWORD_MAX_FAILURES", 5)
+PEERFUND_TRADE_PASSWORD_LOCK_MINUTES = env_int("PEERFUND_TRADE_PASSWORD_LOCK_MINUTES", 180)
+PEERFUND_MIN_AGE = env_int("PEERFUND_MIN_AGE", 18)
+PEERFUND_RISK_ASSESSMENT_VALID_DAYS = env_int("PEERFUND_RISK_ASSESSMENT_VALID_DAYS", 365)
+# Member tiers by cumulative amount invested (fen): name:threshold, ascending.
+PEERFUND_TIERS = env_str("PEERFUND_TIERS", "regular:0,silver:5000000,gold:20000000,platinum:100000000")
+# Tiers that withdraw without a fee.
+PEERFUND_FEE_FREE_TIERS = env_list("PEERFUND_FEE_FREE_TIERS", ["gold", "platinum"])
+PEERFUND_INVITE_REWARD_FEN = env_int("PEERFUND_INVITE_REWARD_FEN", 2000)
+PEERFUND_INVITE_REWARD_CAP = env_int("PEERFUND_INVITE_REWARD_CAP", 20)
+PEERFUND_WITHDRAW_MIN_FEN = env_int("PEERFUND_WITHDRAW_MIN_FEN", 10000)
+PEERFUND_WITHDRAW_FEE_FEN = env_int("PEERFUND_WITHDRAW_FEE_FEN", 200)
+PEERFUND_WITHDRAW_DAILY_COUNT = env_int("PEERFUND_WITHDRAW_DAILY_COUNT", 3)
+PEERFUND_WITHDRAW_DAILY_MAX_FEN = env_int("PEERFUND_WITHDRAW_DAILY_MAX_FEN", 5000000)
+PEERFUND_WITHDRAW_REVIEW_ABOVE_FEN = env_int("PEERFUND_WITHDRAW_REVIEW_ABOVE_FEN", 2000000)
+# Money deposited and never invested waits this many days before it can leave.
+PEERFUND_COOLING_OFF_DAYS = env_int("PEERFUND_COOLING_OFF_DAYS", 3)
 
 LOGGING = {
     "version": 1,

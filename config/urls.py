@@ -1,16 +1,19 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config.api import api
+from peerfund.accounts import views as account_views
 from peerfund.web import views as web_views
 
 urlpatterns = [
     path("", include("peerfund.web.urls")),
     path("healthz", web_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("allauth.urls")),
+    path("me/", include("peerfund.accounts.urls")),
+    path("invite/<str:code>/", account_views.invite_landing, name="invite_landing"),
+    path("funds/", include("peerfund.funds.urls")),
+    path("backoffice/", include("peerfund.backoffice.urls")),
     path("api/v1/", api.urls),
     path("custody/", include("peerfund.custody.urls")),
     path("sandbox/", include("peerfund.sandbox.urls")),

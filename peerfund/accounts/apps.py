@@ -5,3 +5,6 @@ class AccountsConfig(AppConfig):
     name = "peerfund.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self):
+        from peerfund.accounts import receivers  # noqa: F401

@@ -1,5 +1,7 @@
-"""Reads on users and API tokens."""
-from peerfund.accounts.models import ApiToken, User
+"""Reads on users, their cards, verifications and API tokens."""
+from django.http import Http404
+
+from peerfund.accounts.models import ApiToken, BankCard, User
 from peerfund.core.fields import blind_index_for
 
 
@@ -13,3 +15,15 @@ def api_token_lookup(plaintext: str) -> ApiToken | None:
 
 def user_find_by_phone(phone: str) -> User | None:
     return User.objects.filter(phone_index=blind_index_for(User, "phone_index", phone)).first()
+
+
+def cards_of(user: User):
+    return BankCard.objects.filter(user=user, removed_at__isnull=True)
+
+
+def card_get_for_user(user: User, card_id: int) -> BankCard:
+    """One of the user's own active cards; anyone else's is a 404."""
+    card = cards_of(user).filter(pk=card_id).first()
+    if card is None:
+        raise Http404
+    return card

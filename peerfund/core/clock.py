@@ -24,6 +24,11 @@ def now() -> dt.datetime:
     return timezone.now() + _offset()
 
 
+def localtime(moment: dt.datetime) -> dt.datetime:
+    """An instant shown in business time (Asia/Shanghai)."""
+    return moment.astimezone(BUSINESS_TZ)
+
+
 def business_date() -> dt.date:
     return now().astimezone(BUSINESS_TZ).date()
 

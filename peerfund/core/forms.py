@@ -36,3 +36,28 @@ class YuanField(forms.CharField):
 
             raise forms.ValidationError(_("The smallest amount is %(min)s.") % {"min": format_fen(self.min_fen)}, code="min")
         return fen
+
+
+def add_application_error(form: forms.Form, error) -> None:
+    """Show a domain error next to the field it names (`extra["field"]`), else above
+    the form."""
+    field = (error.extra or {}).get("field")
+    form.add_error(field if field in form.fields else None, error.message)
+
+
+class BootstrapFormMixin:
+    """Tabler/Bootstrap classes on every widget, so one template renders any form."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.RadioSelect):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()

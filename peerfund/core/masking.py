@@ -20,8 +20,8 @@ def mask_id_number(id_number: str) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    """13812345678 -> 138****5678."""
-    value = (phone or "").strip()
+    """13812345678 (or +8613812345678) -> 138****5678."""
+    value = (phone or "").strip().removeprefix("+86")
     if len(value) < 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]

@@ -53,6 +53,9 @@ class Instruction(models.Model):
     request_no = models.CharField(max_length=80, unique=True)
     op = models.CharField(max_length=20)
     payload = models.JSONField()
+    # The business object this instruction serves ("withdrawal:12"); outcome
+    # handlers registered for its prefix hear of the final answer.
+    ref = models.CharField(max_length=80, blank=True, db_index=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
     reason = models.CharField(max_length=200, blank=True)
     # Ledger-first instructions carry the entry posted with the intent; a deposit's

@@ -17,6 +17,7 @@ from peerfund.core.alerts import alert_raise
 from peerfund.core.models import Alert
 from peerfund.custody.gateway import FAILED, NOT_FOUND, PROCESSING, SUCCEEDED, CustodianUnavailable, get_custodian, send
 from peerfund.custody.models import Instruction
+from peerfund.custody.outcomes import outcome_dispatch
 from peerfund.ledger import services as ledger
 from peerfund.ledger.errors import LedgerError
 
@@ -76,6 +77,7 @@ def instruction_apply_result(*, request_no: str, status: str, reason: str = "") 
             _fail(instruction, reason)
         else:
             raise ValueError(f"unknown custody status {status!r}")
+        outcome_dispatch(instruction)
         return instruction.status
 
 

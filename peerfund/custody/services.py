@@ -82,6 +82,7 @@ def custody_move(*, kind: str, legs: list, key: str, ref: str = "", memo: str = 
             defaults={
                 "op": mirrored.op,
                 "payload": mirrored.payload,
+                "ref": ref[:80],
                 "entry": entry,
                 "business_date": entry.business_date,
                 "next_attempt_at": clock.now(),
@@ -92,7 +93,7 @@ def custody_move(*, kind: str, legs: list, key: str, ref: str = "", memo: str = 
     return entry
 
 
-def custody_deposit(*, user, amount_fen: int, key: str) -> Instruction:
+def custody_deposit(*, user, amount_fen: int, key: str, ref: str = "") -> Instruction:
     """Ask the bank to take `amount_fen` in from the user's card. Booked in the ledger
     when the bank confirms it. Idempotent on `key`."""
     if not isinstance(amount_fen, int) or amount_fen <= 0 or amount_fen > MAX_FEN:
@@ -106,6 +107,7 @@ def custody_deposit(*, user, amount_fen: int, key: str) -> Instruction:
             defaults={
                 "op": "deposit",
                 "payload": {"account_no": account.account_no, "amount_fen": amount_fen},
+                "ref": ref[:80],
                 "owner": user,
                 "business_date": clock.business_date(),
                 "next_attempt_at": clock.now(),
@@ -120,14 +122,39 @@ def custody_deposit(*, user, amount_fen: int, key: str) -> Instruction:
     return instruction
 
 
+def custody_platform_fund(*, amount_fen: int, key: str) -> Instruction:
+    """The operator pays its own money into the marketing account (for invitation
+    rewards); booked as platform funding when the bank confirms it."""
+    if not isinstance(amount_fen, int) or amount_fen <= 0 or amount_fen > MAX_FEN:
+        raise CustodyError(_("Enter an amount greater than zero."), "custody.invalid_amount", {"amount_fen": amount_fen})
+    account = CustodyAccount.objects.get(platform_code=CustodyAccount.PlatformCode.MARKETING)
+    with transaction.atomic():
+        instruction, created = Instruction.objects.get_or_create(
+            request_no=_request_no("PF", key),
+            defaults={
+                "op": "deposit",
+                "payload": {"account_no": account.account_no, "amount_fen": amount_fen},
+                "business_date": clock.business_date(),
+                "next_attempt_at": clock.now(),
+            },
+        )
+        if created:
+            _enqueue(instruction)
+    return instruction
+
+
 def deposit_entry_post(instruction: Instruction) -> Entry:
-    """Book a confirmed deposit: from the clearing account to the user's balance."""
+    """Book a confirmed deposit: from the clearing account to the user's balance, or
+    to the marketing account for the platform's own funding."""
     amount = instruction.payload["amount_fen"]
-    available = ledger.account_get_or_open(kind=AccountKind.USER_AVAILABLE, owner=instruction.owner)
     clearing = ledger.platform_account(AccountKind.CUSTODY_CLEARING)
+    if instruction.owner_id is None:
+        kind, target = "platform_funding", ledger.platform_account(AccountKind.PLATFORM_MARKETING)
+    else:
+        kind, target = "deposit", ledger.account_get_or_open(kind=AccountKind.USER_AVAILABLE, owner=instruction.owner)
     return ledger.post(
-        kind="deposit",
-        legs=[(clearing, -amount), (available, amount)],
+        kind=kind,
+        legs=[(clearing, -amount), (target, amount)],
         key=f"custody:{instruction.request_no}",
         ref=instruction.request_no,
         memo="deposit confirmed by custodian",

@@ -1,10 +1,10 @@
 """The bank's callback endpoint and the staff reconciliation page."""
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from peerfund.backoffice.permissions import staff_permission_required
 from peerfund.custody import signing
 from peerfund.custody.callbacks import BadSignature, callback_receive
 from peerfund.custody.selectors import latest_reports
@@ -22,6 +22,6 @@ def bank_callback(request):
     return JsonResponse({"status": outcome})
 
 
-@staff_member_required
+@staff_permission_required("view_reconciliation")
 def reconciliation_reports(request):
     return render(request, "custody/reconciliation.html", {"reports": latest_reports()})

@@ -91,3 +91,24 @@ class BankFaults(models.Model):
 
     def __str__(self) -> str:
         return "sandbox bank fault switches"
+
+
+class OutboundMessage(models.Model):
+    """Every SMS and e-mail the sandbox adapters 'sent': the outbox staff read on the
+    demo so a person can finish sign-up without a phone."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms"
+        EMAIL = "email"
+
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    recipient = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.recipient}"

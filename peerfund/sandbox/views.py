@@ -44,3 +44,23 @@ def bank_api(request, op: str):
     except (TypeError, KeyError, ValueError):
         return JsonResponse({"error": "malformed request"}, status=400)
     return JsonResponse({"error": f"unknown operation {op}"}, status=404)
+
+
+def pay(request):
+    """The sandbox payment channel's page (快捷支付): shows the signed order, and on
+    "pay" sends the platform a signed paid notice, then returns the user."""
+    from django.shortcuts import redirect, render
+    from django.urls import reverse
+
+    from peerfund.funds.payment import BadNotice, payment_link_verify, payment_notice_receive
+
+    try:
+        fields = payment_link_verify(request.GET)
+    except BadNotice:
+        return JsonResponse({"error": "bad signature"}, status=403)
+    if request.method == "POST":
+        if request.POST.get("action") == "pay":
+            body = json.dumps({**fields, "amount_fen": int(fields["amount_fen"]), "status": "paid"}, sort_keys=True).encode()
+            payment_notice_receive(body=body, signature=signing.sign(body))
+        return redirect(reverse("funds:deposit_result", args=[fields["order_no"]]))
+    return render(request, "sandbox/pay.html", {"order_no": fields["order_no"], "amount_fen": int(fields["amount_fen"])})

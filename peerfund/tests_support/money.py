@@ -21,3 +21,14 @@ def freeze(user, amount_fen: int, capture, key: str):
             return custody_move(
                 kind="freeze", legs=[(accounts["user_available"], -amount_fen), (accounts["user_frozen"], amount_fen)], key=key
             )
+
+
+def pay_deposit(user, amount_fen: int, capture, key: str = "order"):
+    """A deposit the way a user makes one: order, payment page, custodian."""
+    from peerfund.funds.services.deposits import deposit_order_create, deposit_order_paid
+
+    order = deposit_order_create(user=user, amount_fen=amount_fen, key=key)
+    with capture(execute=True):
+        deposit_order_paid(order_no=order.order_no)
+    order.refresh_from_db()
+    return order

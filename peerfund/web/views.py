@@ -1,20 +1,16 @@
 """Site pages: home, my account, health check and the styled error pages."""
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from peerfund.core.errors import ApplicationError
-from peerfund.core.money import format_fen
+from peerfund.accounts.selectors import cards_of
+from peerfund.accounts.services.identity import verified_identity
+from peerfund.accounts.services.risk import user_risk_level
 from peerfund.custody.models import CustodyAccount
-from peerfund.custody.selectors import deposits_of_user
-from peerfund.custody.services import custody_deposit
-from peerfund.ledger.selectors import user_balances, user_postings
-from peerfund.web.forms import DepositForm
+from peerfund.funds.selectors import asset_overview, history
 
 
 def home(request):
@@ -23,24 +19,15 @@ def home(request):
 
 @login_required
 def account(request):
-    form = DepositForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            custody_deposit(user=request.user, amount_fen=form.cleaned_data["amount"], key=form.cleaned_data["key"])
-        except ApplicationError as exc:
-            form.add_error("amount", exc.message)
-        else:
-            messages.success(
-                request,
-                _("Deposit of %(amount)s sent to the custodian bank.") % {"amount": format_fen(form.cleaned_data["amount"])},
-            )
-            return redirect("web:account")
+    """My assets (我的资产): balances, what later capabilities add, recent movements."""
     context = {
-        "balances": user_balances(request.user),
-        "postings": user_postings(request.user)[:20],
-        "deposits": deposits_of_user(request.user)[:10],
+        "overview": asset_overview(request.user),
+        "postings": history(request.user)[:20],
+        "identity": verified_identity(request.user),
+        "has_card": cards_of(request.user).exists(),
+        "risk_level": user_risk_level(request.user),
+        "has_trade_password": bool(request.user.trade_password),
         "custody_account": CustodyAccount.objects.filter(owner=request.user).first(),
-        "form": form,
     }
     return render(request, "web/account.html", context)
 

@@ -8,16 +8,16 @@ from peerfund.core.errors import ApplicationError, NotFound
 from peerfund.core.middleware import ApplicationErrorMiddleware
 
 
-def test_domain_error_is_code_message_extra(owner, api_client_for):
-    response = api_client_for(owner).post(
+def test_domain_error_is_code_message_extra(investor, api_client_for):
+    response = api_client_for(investor).post(
         "/api/v1/funds/deposits", data=json.dumps({"amount_fen": -5}), content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="neg",
     )
     assert response.status_code == 400
     body = response.json()
     assert set(body) == {"code", "message", "extra"}
-    assert body["code"] == "custody.invalid_amount"
-    assert body["extra"] == {"amount_fen": -5}
+    assert body["code"] == "deposit.amount"
+    assert body["extra"] == {"field": "amount", "min_fen": 100}
 
 
 def test_validation_error_names_the_field(owner, api_client_for):

@@ -3,7 +3,6 @@ health check and the styled error pages."""
 import pytest
 from django.test import RequestFactory
 
-from peerfund.custody.models import Instruction
 from peerfund.web import views
 
 
@@ -23,38 +22,23 @@ def test_language_switch_sticks(client, db):
     assert '<html lang="en">' in client.get("/").content.decode()
 
 
-def test_login_with_a_wrong_password_gives_a_form_error(client, owner):
-    page = client.post("/login/", {"username": "owner", "password": "wrong"})
-    assert page.status_code == 200
-    assert "alert-danger" in page.content.decode()
-    ok = client.post("/login/", {"username": "owner", "password": "correct-horse-9"})
-    assert ok.status_code == 302 and ok["Location"] == "/account/"
-
-
 def test_account_page_needs_login(client, db):
     response = client.get("/account/")
-    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
-def test_deposit_form_books_a_deposit_once_per_form(client, owner, django_capture_on_commit_callbacks):
+def test_new_user_sees_the_onboarding_steps(client, owner):
     client.force_login(owner)
-    with django_capture_on_commit_callbacks(execute=True):
-        first = client.post("/account/", {"amount": "1,234.56", "key": "form-1"})
-        again = client.post("/account/", {"amount": "1,234.56", "key": "form-1"})  # double submit
-    assert first.status_code == again.status_code == 302
-    assert Instruction.objects.filter(owner=owner, op="deposit").count() == 1
-    page = client.get("/account/").content.decode()
-    assert "¥1,234.56" in page
+    html = client.get("/account/").content.decode()
+    assert 'data-testid="onboarding"' in html
+    assert "/me/verify/" in html
 
 
-@pytest.mark.parametrize(("amount", "message"), [("-5", "负"), ("1.234", "两位小数"), ("abc", "1,234.56"), ("", "必填")])
-def test_deposit_form_errors_are_shown_at_the_field(client, owner, amount, message):
-    client.force_login(owner)
-    page = client.post("/account/", {"amount": amount, "key": "k"})
-    assert page.status_code == 200
-    html = page.content.decode()
-    assert 'data-testid="amount-error"' in html and message in html
-    assert not Instruction.objects.exists()
+def test_onboarded_user_sees_assets_and_no_steps(client, investor):
+    client.force_login(investor)
+    html = client.get("/account/").content.decode()
+    assert 'data-testid="onboarding"' not in html
+    assert 'data-testid="available-balance"' in html
 
 
 def test_a_user_sees_only_their_own_movements(client, funded, other_user):
@@ -120,4 +104,4 @@ def test_csrf_is_enforced_on_forms(owner):
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(owner)
-    assert client.post("/account/", {"amount": "1.00", "key": "k"}).status_code == 403
+    assert client.post("/funds/deposit/", {"amount": "1.00", "key": "k"}).status_code == 403

@@ -1,4 +1,4 @@
-"""Writes on users and API tokens."""
+"""API tokens for apps and mini-programs."""
 import secrets
 
 from django.db import transaction

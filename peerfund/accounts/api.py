@@ -1,0 +1,213 @@
+"""REST API of the user centre: profile, verification, cards, risk assessment, trade
+password, messages, invitation. Another user's objects are always a 404."""
+from ninja import Router, Schema
+from ninja.responses import Status
+
+from peerfund.accounts.questionnaire import QUESTIONS
+from peerfund.accounts.selectors import card_get_for_user, cards_of
+from peerfund.accounts.services import cards as card_services
+from peerfund.accounts.services.identity import verification_submit_enterprise, verification_submit_person, verified_identity
+from peerfund.accounts.services.invitations import invite_code_of
+from peerfund.accounts.services.risk import assessment_submit, current_assessment
+from peerfund.accounts.services.security import trade_password_set
+from peerfund.accounts.services.tiers import user_tier
+from peerfund.core.masking import mask_id_number, mask_name, mask_phone
+from peerfund.notify.selectors import messages_of, unread_count
+from peerfund.notify.services import message_mark_read
+
+router = Router(tags=["me"])
+
+
+class ProfileOut(Schema):
+    username: str
+    display_name: str
+    phone_masked: str
+    verified: bool
+    verified_name_masked: str
+    verified_id_masked: str
+    risk_level: str | None
+    risk_expires_on: str | None
+    tier: str
+    has_trade_password: bool
+    frozen: bool
+    unread_messages: int
+
+
+@router.get("", response=ProfileOut, summary="My profile (personal data masked)")
+def profile(request):
+    user = request.user
+    identity = verified_identity(user)
+    assessment = current_assessment(user)
+    return ProfileOut(
+        username=user.username,
+        display_name=user.display_name,
+        phone_masked=mask_phone(user.phone),
+        verified=identity is not None,
+        verified_name_masked=mask_name(identity.real_name) if identity else "",
+        verified_id_masked=mask_id_number(identity.id_number) if identity else "",
+        risk_level=assessment.level if assessment else None,
+        risk_expires_on=assessment.expires_on.isoformat() if assessment else None,
+        tier=user_tier(user).name,
+        has_trade_password=bool(user.trade_password),
+        frozen=user.is_frozen,
+        unread_messages=unread_count(user),
+    )
+
+
+class PersonIn(Schema):
+    real_name: str
+    id_number: str
+
+
+class EnterpriseIn(Schema):
+    company_name: str
+    credit_code: str
+    legal_rep_name: str
+    legal_rep_id: str
+
+
+class VerificationOut(Schema):
+    kind: str
+    status: str
+    reason: str
+
+
+@router.post("/verification", response={201: VerificationOut}, summary="Real-name verification")
+def verify_person(request, payload: PersonIn):
+    v = verification_submit_person(user=request.user, **payload.dict())
+    return Status(201, VerificationOut(kind=v.kind, status=v.status, reason=v.reason))
+
+
+@router.post("/verification/enterprise", response={202: VerificationOut}, summary="Enterprise verification (then reviewed)")
+def verify_enterprise(request, payload: EnterpriseIn):
+    v = verification_submit_enterprise(user=request.user, **payload.dict())
+    return Status(202, VerificationOut(kind=v.kind, status=v.status, reason=v.reason))
+
+
+class CardIn(Schema):
+    card_number: str
+    holder_name: str
+
+
+class CardOut(Schema):
+    id: int
+    bank_code: str
+    bank_name: str
+    last4: str
+    is_default: bool
+
+
+def _card(card) -> CardOut:
+    return CardOut(id=card.pk, bank_code=card.bank_code, bank_name=card.bank_name, last4=card.last4, is_default=card.is_default)
+
+
+@router.get("/cards", response=list[CardOut], summary="My bound cards")
+def card_list(request):
+    return [_card(c) for c in cards_of(request.user)]
+
+
+@router.post("/cards", response={201: CardOut}, summary="Bind a card")
+def card_bind(request, payload: CardIn):
+    return Status(201, _card(card_services.card_bind(user=request.user, **payload.dict())))
+
+
+@router.post("/cards/{card_id}/default", response=CardOut, summary="Make a card the default")
+def card_default(request, card_id: int):
+    return _card(card_services.card_set_default(user=request.user, card=card_get_for_user(request.user, card_id)))
+
+
+@router.delete("/cards/{card_id}", response={204: None}, summary="Remove a card")
+def card_remove(request, card_id: int):
+    card_services.card_remove(user=request.user, card=card_get_for_user(request.user, card_id))
+    return Status(204, None)
+
+
+class OptionOut(Schema):
+    index: int
+    label: str
+
+
+class QuestionOut(Schema):
+    key: str
+    text: str
+    options: list[OptionOut]
+
+
+@router.get("/risk/questions", response=list[QuestionOut], summary="The risk-tolerance questionnaire")
+def risk_questions(request):
+    return [
+        QuestionOut(key=q.key, text=str(q.text), options=[OptionOut(index=i, label=str(label)) for i, (label, _p) in enumerate(q.options)])
+        for q in QUESTIONS
+    ]
+
+
+class RiskIn(Schema):
+    answers: dict[str, int]
+
+
+class RiskOut(Schema):
+    level: str
+    score: int
+    expires_on: str
+
+
+@router.post("/risk", response={201: RiskOut}, summary="Submit the questionnaire")
+def risk_submit(request, payload: RiskIn):
+    a = assessment_submit(user=request.user, answers=payload.answers)
+    return Status(201, RiskOut(level=a.level, score=a.score, expires_on=a.expires_on.isoformat()))
+
+
+class TradePasswordIn(Schema):
+    new: str
+    current: str | None = None
+
+
+@router.put("/trade-password", response={204: None}, summary="Set or change the trade password")
+def trade_password(request, payload: TradePasswordIn):
+    trade_password_set(user=request.user, new=payload.new, current=payload.current)
+    return Status(204, None)
+
+
+class MessageOut(Schema):
+    id: int
+    event: str
+    title: str
+    body: str
+    created_at: str
+    read: bool
+
+
+@router.get("/messages", response=list[MessageOut], summary="My messages, newest first")
+def message_list(request, unread_only: bool = False, limit: int = 50):
+    rows = messages_of(request.user)
+    if unread_only:
+        rows = rows.filter(read_at__isnull=True)
+    return [
+        MessageOut(id=m.pk, event=m.event, title=m.title, body=m.body, created_at=m.created_at.isoformat(), read=m.read_at is not None)
+        for m in rows[: max(1, min(limit, 200))]
+    ]
+
+
+class ReadIn(Schema):
+    message_id: int | None = None
+
+
+class ReadOut(Schema):
+    marked: int
+
+
+@router.post("/messages/read", response=ReadOut, summary="Mark one message (or all) as read")
+def message_read(request, payload: ReadIn):
+    return ReadOut(marked=message_mark_read(user=request.user, message_id=payload.message_id))
+
+
+class InvitationOut(Schema):
+    code: str
+    link: str
+    invitees: int
+
+
+@router.get("/invitation", response=InvitationOut, summary="My invitation code and link")
+def invitation(request):
+    code = invite_code_of(request.user)
+    return InvitationOut(code=code, link=request.build_absolute_uri(f"/invite/{code}/"), invitees=request.user.invitees.count())

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from peerfund.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("verify/", views.verify, name="verify"),
+    path("verify/enterprise/", views.verify_enterprise, name="verify_enterprise"),
+    path("cards/", views.cards, name="cards"),
+    path("cards/<int:card_id>/<str:action>/", views.card_action, name="card_action"),
+    path("risk/", views.risk, name="risk"),
+    path("security/", views.security, name="security"),
+    path("invite/", views.invite, name="invite"),
+    path("messages/", views.message_list, name="messages"),
+    path("messages/preferences/", views.message_preferences, name="message_preferences"),
+]

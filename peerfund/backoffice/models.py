@@ -1,0 +1,59 @@
+"""Back-office records: the staff permissions roles are made of, and maker–checker
+requests for sensitive user actions."""
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class StaffPermission(models.Model):
+    """Holds no rows: it only carries the back office's permissions."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("view_users", _("Search and view users (masked)")),
+            ("view_personal_data", _("See unmasked personal data (audited)")),
+            ("freeze_users", _("Request to freeze or unfreeze a user")),
+            ("approve_freeze", _("Approve another staff member's freeze request")),
+            ("review_verifications", _("Review identity verifications")),
+            ("review_withdrawals", _("Review withdrawals")),
+            ("view_outbox", _("Read the sandbox SMS and e-mail outbox")),
+            ("view_reconciliation", _("Read reconciliation reports")),
+            ("view_audit", _("Read the audit log")),
+        ]
+
+    def __str__(self) -> str:
+        return "back-office permissions"
+
+
+class UserActionRequest(models.Model):
+    """A sensitive action on a user (freeze, unfreeze) asked for by one staff
+    member and carried out only when a second one approves it."""
+
+    class Action(models.TextChoices):
+        FREEZE = "freeze", _("Freeze")
+        UNFREEZE = "unfreeze", _("Unfreeze")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    target = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    reason = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["target"], condition=models.Q(status="pending"), name="one_pending_action_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} user {self.target_id} [{self.status}]"

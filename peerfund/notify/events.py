@@ -1,0 +1,53 @@
+"""Every event a user can be told about, with its text in both languages (through
+gettext) and its default channels. Later capabilities add their events here."""
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Event:
+    title: str
+    body: str  # str.format template over the context
+    site: bool = True
+    sms: bool = False
+    email: bool = False
+    # Security notices cannot be switched off.
+    mandatory: bool = False
+
+
+EVENTS: dict[str, Event] = {
+    "login.new_device": Event(
+        _("New login to your account"),
+        _("Your account was logged in from a new device or city ({city}) at {time}. If this was not you, change your password now."),
+        sms=True,
+        mandatory=True,
+    ),
+    "trade_password.locked": Event(
+        _("Money actions locked"),
+        _("Your trade password was entered wrongly {failures} times. Money actions are locked until {until}."),
+        sms=True,
+        mandatory=True,
+    ),
+    "verification.verified": Event(_("Identity verified"), _("Your identity is verified. Your custodian sub-account {account} is open.")),
+    "verification.rejected": Event(_("Identity verification failed"), _("Your identity could not be verified: {reason}")),
+    "verification.reviewing": Event(_("Verification under review"), _("Your enterprise verification is being reviewed; we will tell you the result.")),
+    "card.bound": Event(_("Bank card bound"), _("{bank} card ending {last4} is now bound to your account.")),
+    "deposit.succeeded": Event(_("Deposit received"), _("{amount} has arrived in your account."), sms=True),
+    "deposit.failed": Event(_("Deposit failed"), _("Your deposit of {amount} failed: {reason}")),
+    "withdrawal.submitted": Event(_("Withdrawal submitted"), _("Your withdrawal of {amount} (fee {fee}) was submitted.")),
+    "withdrawal.reviewing": Event(_("Withdrawal under review"), _("Your withdrawal of {amount} is above {threshold} and waits for a review.")),
+    "withdrawal.succeeded": Event(_("Withdrawal done"), _("{amount} was sent to your card ending {last4}."), sms=True),
+    "withdrawal.failed": Event(_("Withdrawal failed"), _("Your withdrawal of {amount} failed ({reason}); the money is back in your balance."), sms=True),
+    "withdrawal.rejected": Event(_("Withdrawal rejected"), _("Your withdrawal of {amount} was rejected: {reason}. The money is back in your balance.")),
+    "account.frozen": Event(_("Account frozen"), _("Your account was frozen: {reason}. Contact customer service."), sms=True, mandatory=True),
+    "account.unfrozen": Event(_("Account unfrozen"), _("Your account can move money again.")),
+    "invitation.rewarded": Event(_("Invitation reward"), _("{invitee} verified and invested: {amount} was added to your balance.")),
+    "risk.assessed": Event(_("Risk assessment done"), _("Your risk level is {level}, valid until {expires}.")),
+}
+
+
+def render(event_name: str, context: dict[str, str]) -> tuple[str, str]:
+    """Title and body of an event in the active language."""
+    event = EVENTS[event_name]
+    return str(event.title), str(event.body).format(**context)

@@ -1,0 +1,27 @@
+"""A sandbox IP-to-city look-up (an IP geolocation adapter stands here in production):
+a few documented prefixes, enough for the demo and the tests of the new-city notice."""
+import ipaddress
+
+PREFIX_CITIES = {
+    "127.": "本机",
+    "10.": "内网",
+    "192.168.": "内网",
+    "101.": "北京",
+    "116.": "上海",
+    "113.": "广州",
+    "183.": "深圳",
+    "61.": "杭州",
+}
+
+
+def city_of(ip_address: str | None) -> str:
+    if not ip_address:
+        return ""
+    try:
+        ipaddress.ip_address(ip_address)
+    except ValueError:
+        return ""
+    for prefix, city in PREFIX_CITIES.items():
+        if ip_address.startswith(prefix):
+            return city
+    return "未知"

@@ -1,0 +1,30 @@
+"""Onboarding people the way a user does it: verify identity (sandbox test
+identities), bind a card, set a trade password, take the risk assessment."""
+from stdnum import luhn
+
+from peerfund.sandbox.identity import TEST_PERSONS
+
+TRADE_PASSWORD = "246810"
+IDENTITIES = [(number, name) for number, name in TEST_PERSONS.items() if number[6:10] < "2005"]
+
+
+def card_number(bin_: str = "622202", serial: int = 1) -> str:
+    body = f"{bin_}{serial:012d}"
+    return body + luhn.calc_check_digit(body)
+
+
+def onboard(user, *, identity: int = 0, card_serial: int | None = None, risk_answers: int = 2):
+    """Returns the user's default card."""
+    from peerfund.accounts.questionnaire import QUESTIONS
+    from peerfund.accounts.services.cards import card_bind
+    from peerfund.accounts.services.identity import verification_submit_person
+    from peerfund.accounts.services.risk import assessment_submit
+    from peerfund.accounts.services.security import trade_password_set
+
+    id_number, name = IDENTITIES[identity]
+    verification_submit_person(user=user, real_name=name, id_number=id_number)
+    card = card_bind(user=user, card_number=card_number(serial=card_serial or 1000 + identity), holder_name=name)
+    trade_password_set(user=user, new=TRADE_PASSWORD)
+    assessment_submit(user=user, answers={q.key: risk_answers for q in QUESTIONS})
+    user.refresh_from_db()
+    return card
