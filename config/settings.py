@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "huey.contrib.djhuey",
+    # Before allauth, so our templates (layouts, elements) override its own.
+    "peerfund.web",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -69,7 +71,6 @@ INSTALLED_APPS = [
     "peerfund.notify",
     "peerfund.funds",
     "peerfund.backoffice",
-    "peerfund.web",
     "peerfund.demo",
 ]
 
@@ -142,6 +143,8 @@ ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False  # needs mandatory e-mail; login by code covers e-mail
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
+# Six-digit numeric codes, as every Chinese service sends them.
+ACCOUNT_LOGIN_BY_CODE_FORMAT = ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
 # Throttling: 10 failed logins a minute per IP; 5 failures on one account lock it

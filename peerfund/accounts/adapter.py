@@ -2,6 +2,7 @@
 through the configured SMS adapter; sign-up records an invitation code kept in the
 session from the invite link."""
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.fields import PhoneField
 from django import forms
 from django.utils.translation import gettext as _
 
@@ -11,7 +12,24 @@ from peerfund.core.phones import is_valid_mobile, normalize_phone
 INVITE_SESSION_KEY = "peerfund_invite_code"
 
 
+class MobileField(PhoneField):
+    """Accepts a mainland number as people type it (138 0000 0000) as well as E.164."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [])
+        super().__init__(*args, **kwargs)
+        self.widget.attrs["placeholder"] = "138 0000 0000"
+        self.label = _("Mobile number")
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_phone(value) if value else value
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def phone_form_field(self, **kwargs):
+        return MobileField(**kwargs)
+
     def clean_phone(self, phone: str) -> str:
         if not is_valid_mobile(phone):
             raise forms.ValidationError(_("Enter a valid mobile number."))

@@ -12,7 +12,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     display_name = factory.Faker("name", locale="zh_CN")
-    phone = factory.Sequence(lambda n: f"138{n:08d}")
+    phone = factory.Sequence(lambda n: f"+86138{n:08d}")
+    phone_verified = True
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-9")
 
     @factory.post_generation
