@@ -30,6 +30,19 @@ def platform(db):
 
 
 @pytest.fixture
+def bank_faults(db):
+    """Set sandbox bank fault switches: bank_faults(async_callbacks=True, …)."""
+    from peerfund.sandbox.bank import faults
+    from peerfund.sandbox.models import BankFaults
+
+    def set_(**switches):
+        faults()
+        BankFaults.objects.filter(id=1).update(**switches)
+
+    return set_
+
+
+@pytest.fixture
 def make_user(db):
     from peerfund.tests_support.factories import UserFactory
 

@@ -132,7 +132,7 @@ def test_staff_see_the_reconciliation_page_users_do_not(funded, staff, client):
     BankAccount.objects.filter(pk=_bank_account(funded).pk).update(frozen_fen=5)
     reconcile(business_date=clock.business_date())
     client.force_login(funded)
-    assert client.get("/custody/reconciliation/").status_code == 302
+    assert client.get("/custody/reconciliation/").status_code == 403
     client.force_login(staff)
     page = client.get("/custody/reconciliation/")
     assert page.status_code == 200
