@@ -128,6 +128,7 @@ def withdrawal_request(*, user, amount_fen: int, card_id: int, trade_password: s
         else:
             _payout(withdrawal, AccountKind.USER_AVAILABLE)
             notify(user=user, event="withdrawal.submitted", context=context)
+    withdrawal.refresh_from_db()  # a synchronous bank may have answered on commit
     return withdrawal
 
 
