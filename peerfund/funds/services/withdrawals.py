@@ -12,7 +12,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from peerfund.accounts.errors import AccountError
-from peerfund.accounts.models import BankCard
+from peerfund.accounts.models import BankCard, User
 from peerfund.accounts.services.identity import verified_identity
 from peerfund.accounts.services.security import user_assert_can_move_money
 from peerfund.core import clock
@@ -114,7 +114,7 @@ def withdrawal_request(*, user, amount_fen: int, card_id: int, trade_password: s
     fee = withdrawal_fee_fen(user)
     with transaction.atomic():
         # One money action per user at a time: the daily limits count what is already booked.
-        type(user).objects.select_for_update().get(pk=user.pk)
+        User.objects.select_for_update().get(pk=user.pk)
         _check_rules(user, amount_fen, fee)
         review = amount_fen > settings.PEERFUND_WITHDRAW_REVIEW_ABOVE_FEN
         withdrawal = Withdrawal.objects.create(
