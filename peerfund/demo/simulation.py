@@ -1,7 +1,9 @@
-"""The simulated platform behind `make run`: demo users and a few weeks of money
-history, made through the same services real users go through (custody deposits,
-freezes, claim transfers, withdrawals), with the platform clock moved day by day and
-the custodian reconciled every evening. Later capabilities add their own history here.
+"""The simulated platform behind `make run`: staff in every role, onboarded users and a
+few weeks of money history, all made through the same services real users go through
+(identity checks, card binding, deposit orders paid on the sandbox payment page,
+withdrawals under the rules, claim sales, invitations), with the platform clock moved
+day by day and the custodian reconciled every evening. Later capabilities add their
+own history here.
 """
 
 import datetime as dt
@@ -12,15 +14,29 @@ from dataclasses import dataclass
 from django.db import transaction
 from huey.contrib.djhuey import HUEY
 
+from peerfund.accounts.errors import AccountError
 from peerfund.accounts.models import User
+from peerfund.accounts.questionnaire import QUESTIONS
+from peerfund.accounts.services.cards import card_bind
+from peerfund.accounts.services.identity import verification_submit_enterprise, verification_submit_person
+from peerfund.accounts.services.invitations import invitation_accept, invitation_reward_if_due, invite_code_of
+from peerfund.accounts.services.risk import assessment_submit
+from peerfund.accounts.services.security import trade_password_set
+from peerfund.backoffice.roles import staff_with_role
 from peerfund.core import clock
 from peerfund.custody.reconciliation import reconcile
-from peerfund.custody.services import custody_account_open, custody_deposit, custody_move, platform_accounts_open
+from peerfund.custody.services import custody_move, custody_platform_fund, platform_accounts_open
+from peerfund.funds.selectors import asset_overview
+from peerfund.funds.services.deposits import deposit_order_create, deposit_order_paid
+from peerfund.funds.services.withdrawals import withdrawal_request
 from peerfund.ledger import services as ledger
 from peerfund.ledger.chart import AccountKind, EntryKind
+from peerfund.sandbox.identity import TEST_PERSONS
 
 DEMO_PASSWORD = "peerfund-demo"
+DEMO_TRADE_PASSWORD = "246810"
 HISTORY_DAYS = 45
+MARKETING_BUDGET_FEN = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -29,16 +45,28 @@ class DemoPerson:
     display_name: str
     phone: str
     role: str
+    # Index into the sandbox's test identities, for people who verify.
+    identity: int | None = None
 
 
+_IDS = list(TEST_PERSONS.items())
 PEOPLE = [
-    DemoPerson("admin", "平台管理员", "13900000000", "staff"),
-    DemoPerson("lina", "李娜", "13800000001", "investor"),
-    DemoPerson("wangwei", "王伟", "13800000002", "investor"),
-    DemoPerson("zhangmin", "张敏", "13800000003", "investor"),
-    DemoPerson("liuyang", "刘洋", "13800000004", "borrower"),
-    DemoPerson("chenjing", "陈静", "13800000005", "project owner"),
+    DemoPerson("admin", "平台管理员", "13900000000", "admin"),
+    DemoPerson("ops", "运营小周", "13900000001", "operations"),
+    DemoPerson("risk", "风控老吴", "13900000002", "risk"),
+    DemoPerson("finance", "财务小郑", "13900000003", "finance"),
+    DemoPerson("service", "客服小王", "13900000004", "customer_service"),
+    DemoPerson("compliance", "合规老冯", "13900000005", "compliance"),
+    DemoPerson("auditor", "审计老陈", "13900000006", "auditor"),
+    DemoPerson("lina", "李娜", "13800000001", "investor", identity=0),
+    DemoPerson("wangwei", "王伟", "13800000002", "investor", identity=1),
+    DemoPerson("zhangmin", "张敏", "13800000003", "investor", identity=2),
+    DemoPerson("liuyang", "刘洋", "13800000004", "borrower", identity=3),
+    DemoPerson("chenjing", "陈静", "13800000005", "project owner", identity=4),
+    DemoPerson("shifan", "北京示范科技", "13800000006", "enterprise, under review"),
 ]
+STAFF_ROLES = {"admin", "operations", "risk", "finance", "customer_service", "compliance", "auditor"}
+INVESTORS = ("lina", "wangwei", "zhangmin")
 
 
 def demo_is_loaded() -> bool:
@@ -57,20 +85,42 @@ def tasks_inline():
         HUEY.immediate = previous
 
 
+def _onboard(user: User, person: DemoPerson, serial: int) -> None:
+    from stdnum import luhn
+
+    id_number, name = _IDS[person.identity]
+    verification_submit_person(user=user, real_name=name, id_number=id_number)
+    body = f"622202{880000 + serial:012d}"
+    card_bind(user=user, card_number=body + luhn.calc_check_digit(body), holder_name=name)
+    trade_password_set(user=user, new=DEMO_TRADE_PASSWORD)
+    assessment_submit(user=user, answers={q.key: (serial % 3) + 1 for q in QUESTIONS})
+
+
 def _create_people() -> dict[str, User]:
     users = {}
-    for person in PEOPLE:
+    for serial, person in enumerate(PEOPLE):
         user = User.objects.create_user(
             username=person.username,
             password=DEMO_PASSWORD,
             display_name=person.display_name,
-            phone=person.phone,
-            is_staff=person.role == "staff",
-            is_superuser=person.role == "staff",
+            phone=f"+86{person.phone}",
+            phone_verified=True,
+            is_superuser=person.role == "admin",
         )
-        if person.role != "staff":
-            custody_account_open(user=user)
+        if person.role in STAFF_ROLES:
+            staff_with_role(user, person.role)
+        if person.identity is not None:
+            _onboard(user, person, serial)
         users[person.username] = user
+    invitation_accept(invitee=users["wangwei"], code=invite_code_of(users["lina"]))
+    invitation_accept(invitee=users["zhangmin"], code=invite_code_of(users["lina"]))
+    verification_submit_enterprise(
+        user=users["shifan"],
+        company_name="北京示范科技有限公司",
+        credit_code="91110000MA01ABCD1M",
+        legal_rep_name="刘洋",
+        legal_rep_id=_IDS[3][0],
+    )
     return users
 
 
@@ -80,18 +130,17 @@ def _book(kind: str, legs: list, key: str, memo: str) -> None:
         custody_move(kind=kind, legs=legs, key=key, memo=memo)
 
 
-def _available(user: User) -> int:
-    return ledger.user_accounts(user)[AccountKind.USER_AVAILABLE].balance_fen
+def _deposit(user: User, amount: int, key: str) -> None:
+    order = deposit_order_create(user=user, amount_fen=amount, key=key)
+    deposit_order_paid(order_no=order.order_no)
 
 
 def _simulate_day(day: dt.date, users: dict[str, User], rng: random.Random) -> None:
-    investors = [users[name] for name in ("lina", "wangwei", "zhangmin")]
+    investors = [users[name] for name in INVESTORS]
     tag = day.isoformat()
     for user in investors:
         if rng.random() < 0.35:
-            amount = rng.choice([50_000, 100_000, 200_000, 500_000, 1_000_000])
-            with transaction.atomic():
-                custody_deposit(user=user, amount_fen=amount, key=f"demo-deposit-{tag}")
+            _deposit(user, rng.choice([50_000, 100_000, 200_000, 500_000, 1_000_000]), f"demo-deposit-{tag}")
     for user in investors:
         accounts = ledger.user_accounts(user)
         available = accounts[AccountKind.USER_AVAILABLE].balance_fen
@@ -104,7 +153,7 @@ def _simulate_day(day: dt.date, users: dict[str, User], rng: random.Random) -> N
                 "demo: amount reserved for a bid",
             )
         frozen = ledger.user_accounts(user)[AccountKind.USER_FROZEN].balance_fen
-        if frozen and rng.random() < 0.2:
+        if frozen and rng.random() < 0.25:
             _book(
                 EntryKind.UNFREEZE,
                 [(accounts[AccountKind.USER_FROZEN], -frozen), (accounts[AccountKind.USER_AVAILABLE], frozen)],
@@ -113,7 +162,7 @@ def _simulate_day(day: dt.date, users: dict[str, User], rng: random.Random) -> N
             )
     seller, buyer = rng.sample(investors, 2)
     price = 30_000
-    if _available(buyer) >= price and rng.random() < 0.15:
+    if ledger.user_accounts(buyer)[AccountKind.USER_AVAILABLE].balance_fen >= price and rng.random() < 0.15:
         fee = price // 200
         _book(
             EntryKind.CLAIM_TRANSFER,
@@ -125,17 +174,13 @@ def _simulate_day(day: dt.date, users: dict[str, User], rng: random.Random) -> N
             f"demo-claim-{tag}",
             "demo: claim sold",
         )
+        invitation_reward_if_due(invitee=buyer)
     user = rng.choice(investors)
-    if _available(user) >= 100_000 and rng.random() < 0.15:
-        _book(
-            EntryKind.WITHDRAWAL,
-            [
-                (ledger.user_accounts(user)[AccountKind.USER_AVAILABLE], -50_000),
-                (ledger.platform_account(AccountKind.CUSTODY_CLEARING), 50_000),
-            ],
-            f"demo-withdraw-{user.pk}-{tag}",
-            "demo: withdrawal to bank card",
-        )
+    if asset_overview(user)["withdrawable_fen"] >= 100_000 and rng.random() < 0.2:
+        try:
+            withdrawal_request(user=user, amount_fen=50_000, card_id=user.bank_cards.get().pk, trade_password=DEMO_TRADE_PASSWORD, key=f"demo-withdraw-{tag}")
+        except AccountError:
+            pass  # a daily limit: the simulated person tries another day
 
 
 def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print) -> dict[str, User]:
@@ -143,7 +188,9 @@ def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print)
     rng = random.Random(seed)
     today = clock.business_date()
     with tasks_inline():
+        clock.travel_to(today - dt.timedelta(days=days))
         platform_accounts_open()
+        custody_platform_fund(amount_fen=MARKETING_BUDGET_FEN, key="demo-marketing-budget")
         users = _create_people()
         for offset in range(days, -1, -1):
             day = today - dt.timedelta(days=offset)
@@ -153,5 +200,9 @@ def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print)
                 reconcile(business_date=day)
             if offset % 15 == 0:
                 progress(f"  simulated up to {day}")
+        # One large withdrawal waits in the finance review queue.
+        lina = users["lina"]
+        if asset_overview(lina)["withdrawable_fen"] >= 2_100_000:
+            withdrawal_request(user=lina, amount_fen=2_100_000, card_id=lina.bank_cards.get().pk, trade_password=DEMO_TRADE_PASSWORD, key="demo-big")
     clock.reset()
     return users

@@ -3,7 +3,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from peerfund.accounts.models import InvitationReward, Verification
 from peerfund.core import clock
+from peerfund.funds.models import DepositOrder
 from peerfund.custody.models import ReconciliationReport
 from peerfund.demo.simulation import DEMO_PASSWORD, PEOPLE, demo_is_loaded
 from peerfund.ledger.invariants import ledger_check
@@ -31,7 +33,15 @@ def test_demo_loads_a_consistent_platform_once(capsys):
         assert Client().login(username=person.username, password=DEMO_PASSWORD)
     client = Client()
     client.login(username="lina", password=DEMO_PASSWORD)
-    assert "¥" in client.get("/account/").content.decode()
+    page = client.get("/account/").content.decode()
+    assert "¥" in page and 'data-testid="onboarding"' not in page  # lina is fully set up
+    assert Verification.objects.filter(status="reviewing").exists()  # a firm waits in the review queue
+    assert DepositOrder.objects.filter(status="succeeded").exists()
+    assert InvitationReward.objects.exists()
+    staff = Client()
+    staff.login(username="risk", password=DEMO_PASSWORD)
+    assert staff.get("/backoffice/verifications/").status_code == 200
+    assert staff.get("/backoffice/withdrawals/").status_code == 403  # least privilege
 
 
 def test_demo_logins_are_printed(capsys):
