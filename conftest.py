@@ -143,3 +143,26 @@ def artifacts_dir():
     os.makedirs(path, exist_ok=True)
     return path
 
+
+
+def _uses_database(item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(names & {"db", "transactional_db", "django_db_setup"}) or item.get_closest_marker("django_db") is not None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After every test's flows, while its data still exists: the ledger's invariants
+    hold and the books match the custodian (tests that damage the books on purpose
+    carry the `corrupts_books` marker)."""
+    result = yield
+    if item.get_closest_marker("corrupts_books") or not _uses_database(item):
+        return result
+    from peerfund.custody.models import CustodyAccount
+    from peerfund.ledger.invariants import ledger_check
+    from peerfund.ledger.models import Entry
+
+    if Entry.objects.exists():
+        violations = ledger_check(include_external=CustodyAccount.objects.exists())
+        assert not violations, "books unsound after the test: " + "; ".join(f"[{v.check}] {v.detail}" for v in violations)
+    return result

@@ -65,6 +65,7 @@ def test_a_rejected_deposit_books_nothing(owner, bank_faults, django_capture_on_
     books_agree()
 
 
+@pytest.mark.corrupts_books
 def test_the_bank_refusing_an_overdraft_is_compensated(funded, django_capture_on_commit_callbacks):
     # Our books allow it, the bank's do not (its balance was drained behind our back).
     BankAccount.objects.filter(account_no=CustodyAccount.objects.get(owner=funded).account_no).update(available_fen=0)

@@ -1,7 +1,9 @@
+
 """Reconciliation classifies every difference between our books and the bank's
 statement, stores a report and raises an alert; it never corrects anything."""
 import datetime as dt
 
+import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import F
@@ -37,6 +39,7 @@ def test_a_clean_day_matches_every_request(funded, django_capture_on_commit_call
     assert not Alert.objects.filter(kind="custody.reconciliation_mismatch").exists()
 
 
+@pytest.mark.corrupts_books
 def test_a_corrupted_bank_balance_is_reported_never_fixed(funded):
     BankAccount.objects.filter(pk=_bank_account(funded).pk).update(available_fen=F("available_fen") + 100)
     ours_before = list(Account.objects.values_list("pk", "balance_fen"))
@@ -49,6 +52,7 @@ def test_a_corrupted_bank_balance_is_reported_never_fixed(funded):
     assert [v.check for v in ledger_check()] == ["ledger_matches_custodian"]
 
 
+@pytest.mark.corrupts_books
 def test_money_the_bank_moved_for_a_request_we_never_sent_is_missing_here(owner):
     SandboxBank().deposit(request_no="FOREIGN-1", account_no=_bank_account(owner).account_no, amount_fen=900)
     report = reconcile(business_date=clock.business_date())
@@ -56,6 +60,7 @@ def test_money_the_bank_moved_for_a_request_we_never_sent_is_missing_here(owner)
     assert report.differences.get().request_no == "FOREIGN-1"
 
 
+@pytest.mark.corrupts_books
 def test_an_entry_with_no_bank_instruction_is_missing_at_bank(funded):
     accounts = ledger.user_accounts(funded)
     with transaction.atomic():  # behind custody's back: the ledger alone
@@ -63,6 +68,7 @@ def test_an_entry_with_no_bank_instruction_is_missing_at_bank(funded):
     assert _kinds(reconcile(business_date=clock.business_date())) == ["missing_at_bank"]
 
 
+@pytest.mark.corrupts_books
 def test_an_instruction_we_hold_as_done_that_the_bank_never_saw_is_missing_at_bank(funded, bank_faults, django_capture_on_commit_callbacks):
     bank_faults(lose_next_requests=1)
     entry = freeze(funded, 700, django_capture_on_commit_callbacks, key="ghost")
@@ -73,6 +79,7 @@ def test_an_instruction_we_hold_as_done_that_the_bank_never_saw_is_missing_at_ba
     assert report.differences.get().request_no == instruction.request_no
 
 
+@pytest.mark.corrupts_books
 def test_a_different_amount_at_the_bank(funded, django_capture_on_commit_callbacks):
     entry = freeze(funded, 1_000, django_capture_on_commit_callbacks, key="amt")
     request_no = Instruction.objects.get(entry=entry).request_no
@@ -84,6 +91,7 @@ def test_a_different_amount_at_the_bank(funded, django_capture_on_commit_callbac
     assert (report.differences.get().ours_fen, report.differences.get().bank_fen) == (1_000, 1_001)
 
 
+@pytest.mark.corrupts_books
 def test_a_request_the_bank_applied_twice_is_a_duplicate(funded, django_capture_on_commit_callbacks):
     entry = freeze(funded, 1_000, django_capture_on_commit_callbacks, key="dup")
     request_no = Instruction.objects.get(entry=entry).request_no
@@ -114,6 +122,7 @@ def test_a_request_the_bank_books_a_day_after_us_is_timing(funded, bank_faults, 
     assert _kinds(reconcile(business_date=TODAY)) == ["timing"]
 
 
+@pytest.mark.corrupts_books
 def test_reconcile_command_stores_a_report_and_exits_non_zero_on_differences(funded, capsys):
     call_command("custody_reconcile")
     assert "0 difference(s)" in capsys.readouterr().out
@@ -128,6 +137,7 @@ def test_reconcile_command_stores_a_report_and_exits_non_zero_on_differences(fun
     assert "[balance]" in capsys.readouterr().out
 
 
+@pytest.mark.corrupts_books
 def test_staff_see_the_reconciliation_page_users_do_not(funded, staff, client):
     BankAccount.objects.filter(pk=_bank_account(funded).pk).update(frozen_fen=5)
     reconcile(business_date=clock.business_date())

@@ -5,9 +5,9 @@ from django.test import Client
 
 from peerfund.accounts.models import InvitationReward, Verification
 from peerfund.core import clock
-from peerfund.funds.models import DepositOrder
 from peerfund.custody.models import ReconciliationReport
 from peerfund.demo.simulation import DEMO_PASSWORD, PEOPLE, demo_is_loaded
+from peerfund.funds.models import DepositOrder
 from peerfund.ledger.invariants import ledger_check
 from peerfund.ledger.models import Entry
 

@@ -3,7 +3,6 @@ review, bank refusal; history and its CSV. Books stay balanced and reconciled.""
 import datetime as dt
 
 import pytest
-from django.db import transaction
 
 from peerfund.accounts.errors import AccountError, MoneyActionsLocked
 from peerfund.core import clock

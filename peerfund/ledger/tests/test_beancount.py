@@ -1,3 +1,4 @@
+
 """The books exported to Beancount pass `bean-check`, software that shares no code
 with ours, with a balance assertion per account and day; a tampered balance fails it."""
 import datetime as dt
@@ -6,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.core.management import call_command
 
 from peerfund.core import clock
@@ -42,6 +44,7 @@ def test_exported_books_pass_bean_check(books, tmp_path):
     assert "Liabilities:Users:" in text and "Income:Platform:Fees" in text
 
 
+@pytest.mark.corrupts_books
 def test_a_tampered_balance_fails_bean_check(books, tmp_path):
     _history(books)
     Account.objects.filter(pk=books.alice_available.pk).update(balance_fen=7)

@@ -20,11 +20,13 @@ def test_sound_books_pass_every_check(funded_books):
     assert ledger_check(include_external=False) == []
 
 
+@pytest.mark.corrupts_books
 def test_a_balance_changed_behind_posts_back_is_found(funded_books):
     Account.objects.filter(pk=funded_books.alice_available.pk).update(balance_fen=1)
     assert {"balance_equals_postings", "balance_after", "books_sum_to_zero"} <= _checks(ledger_check(include_external=False))
 
 
+@pytest.mark.corrupts_books
 def test_an_altered_posting_is_found(funded_books):
     posting = Posting.objects.filter(account=funded_books.alice_frozen).first()
     with connection.cursor() as cursor:  # SQLite has no append-only trigger; PostgreSQL refuses this
@@ -34,6 +36,7 @@ def test_an_altered_posting_is_found(funded_books):
     assert {"entry_balanced", "balance_equals_postings", "running_balances"} <= _checks(ledger_check(include_external=False))
 
 
+@pytest.mark.corrupts_books
 def test_an_entry_written_behind_post_against_the_rules_is_found(funded_books):
     books = funded_books
     entry = ledger.post(kind=E.DEPOSIT, legs=[(books.clearing, -5), (books.alice_available, 5)], key="ok")
@@ -44,6 +47,7 @@ def test_an_entry_written_behind_post_against_the_rules_is_found(funded_books):
     assert "entry_rules" in _checks(ledger_check(include_external=False))
 
 
+@pytest.mark.corrupts_books
 def test_ledger_check_command_exits_non_zero_on_a_violation(funded_books, capsys):
     call_command("ledger_check", "--ledger-only")
     assert "all invariants hold" in capsys.readouterr().out
