@@ -97,3 +97,23 @@ def test_sessions_page_lists_sessions_and_two_factor_is_offered(client, owner):
     assert client.get("/accounts/sessions/").status_code == 200
     assert client.get("/accounts/2fa/").status_code == 200
     assert client.get("/accounts/2fa/totp/activate/").status_code in (200, 302)
+
+
+def test_guessing_the_sms_code_is_cut_off(client, db, settings):
+    """Three wrong codes end the verification: a guesser cannot try the 10^6 codes."""
+    client.post("/accounts/signup/", {"phone": "13912347777", "password1": "Sup3r-secret-pw", "password2": "Sup3r-secret-pw"})
+    code = _last_code("+8613912347777")
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(settings.ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS):
+        client.post("/accounts/phone/verify/", {"code": wrong})
+    client.post("/accounts/phone/verify/", {"code": code})  # even the right code no longer works
+    assert not User.objects.filter(phone_verified=True).exists()
+
+
+def test_login_code_requests_are_rate_limited(db, make_user):
+    make_user(username="codes", phone="+8613912348888")
+    client = Client()
+    for _ in range(6):
+        client.post("/accounts/login/code/", {"phone": "13912348888"})
+    # Six asks in a row send at most the three codes a minute a number may get.
+    assert 1 <= OutboundMessage.objects.filter(recipient="+8613912348888").count() <= 3
