@@ -1,5 +1,6 @@
 """REST API of the user centre: profile, verification, cards, risk assessment, trade
 password, messages, invitation. Another user's objects are always a 404."""
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
 
@@ -11,9 +12,11 @@ from peerfund.accounts.services.invitations import invite_code_of
 from peerfund.accounts.services.risk import assessment_submit, current_assessment
 from peerfund.accounts.services.security import trade_password_set
 from peerfund.accounts.services.tiers import user_tier
+from peerfund.core.errors import ApplicationError, NotFound
 from peerfund.core.masking import mask_id_number, mask_name, mask_phone
+from peerfund.notify.events import EVENTS
 from peerfund.notify.selectors import messages_of, unread_count
-from peerfund.notify.services import message_mark_read
+from peerfund.notify.services import channels_for, message_mark_read, preference_set
 
 router = Router(tags=["me"])
 
@@ -211,3 +214,37 @@ class InvitationOut(Schema):
 def invitation(request):
     code = invite_code_of(request.user)
     return InvitationOut(code=code, link=request.build_absolute_uri(f"/invite/{code}/"), invitees=request.user.invitees.count())
+
+
+class PreferenceOut(Schema):
+    event: str
+    title: str
+    site: bool
+    sms: bool
+    email: bool
+    mandatory: bool
+
+
+class PreferenceIn(Schema):
+    site: bool
+    sms: bool
+    email: bool
+
+
+@router.get("/messages/preferences", response=list[PreferenceOut], summary="Channels for each kind of message")
+def preference_list(request):
+    return [
+        PreferenceOut(event=event, title=str(spec.title), mandatory=spec.mandatory, **channels_for(request.user, event))
+        for event, spec in EVENTS.items()
+    ]
+
+
+@router.put("/messages/preferences/{event}", response=PreferenceOut, summary="Choose the channels for one kind of message")
+def preference_update(request, event: str, payload: PreferenceIn):
+    spec = EVENTS.get(event)
+    if spec is None:
+        raise NotFound(_("No such kind of message."), "not_found")
+    if spec.mandatory:
+        raise ApplicationError(_("Security notices are always sent."), "notify.mandatory", {"event": event})
+    preference_set(user=request.user, event=event, **payload.dict())
+    return PreferenceOut(event=event, title=str(spec.title), mandatory=False, **channels_for(request.user, event))

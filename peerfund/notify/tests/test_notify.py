@@ -48,3 +48,17 @@ def test_the_sandbox_email_backend_keeps_an_outbox(db):
     OutboxEmailBackend().send_messages([EmailMessage("Code", "Your code is 123456", to=["a@example.com"])])
     stored = OutboundMessage.objects.get(channel="email")
     assert (stored.recipient, stored.subject, stored.body) == ("a@example.com", "Code", "Your code is 123456")
+
+
+def test_preferences_through_the_api(owner, api_client_for):
+    import json
+
+    client = api_client_for(owner)
+    rows = {row["event"]: row for row in client.get("/api/v1/me/messages/preferences").json()}
+    assert rows["login.new_device"]["mandatory"] and rows["deposit.succeeded"]["sms"] is True
+    body = json.dumps({"site": True, "sms": False, "email": True})
+    updated = client.put("/api/v1/me/messages/preferences/deposit.succeeded", data=body, content_type="application/json")
+    assert updated.status_code == 200 and updated.json()["email"] is True
+    refused = client.put("/api/v1/me/messages/preferences/login.new_device", data=body, content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["code"] == "notify.mandatory"
+    assert client.put("/api/v1/me/messages/preferences/nope", data=body, content_type="application/json").status_code == 404
