@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "peerfund.notify",
     "peerfund.funds",
     "peerfund.backoffice",
+    "peerfund.risk",
     "peerfund.demo",
 ]
 
@@ -170,6 +171,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PeerFund <noreply@peerfund.e
 PEERFUND_SMS_ADAPTER = env_str("PEERFUND_SMS_ADAPTER", "peerfund.sandbox.outbox.SandboxSms")
 PEERFUND_IDENTITY_ADAPTER = env_str("PEERFUND_IDENTITY_ADAPTER", "peerfund.sandbox.identity.SandboxIdentityProvider")
 PEERFUND_CARD_CHECK_ADAPTER = env_str("PEERFUND_CARD_CHECK_ADAPTER", "peerfund.sandbox.cardcheck.SandboxCardCheck")
+PEERFUND_BLACKLIST_ADAPTER = env_str("PEERFUND_BLACKLIST_ADAPTER", "peerfund.sandbox.blacklist.SandboxBlacklistProvider")
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -262,6 +264,28 @@ PEERFUND_WITHDRAW_DAILY_MAX_FEN = env_int("PEERFUND_WITHDRAW_DAILY_MAX_FEN", 500
 PEERFUND_WITHDRAW_REVIEW_ABOVE_FEN = env_int("PEERFUND_WITHDRAW_REVIEW_ABOVE_FEN", 2000000)
 # Money deposited and never invested waits this many days before it can leave.
 PEERFUND_COOLING_OFF_DAYS = env_int("PEERFUND_COOLING_OFF_DAYS", 3)
+
+# --- risk control ---------------------------------------------------------------
+# Scorecard scaling: `points` at odds `odds`:1 good:bad, and `pdo` points to double the odds.
+PEERFUND_SCORE_SCALING = {
+    "pdo": env_int("PEERFUND_SCORE_PDO", 20),
+    "odds": env_int("PEERFUND_SCORE_ODDS", 50),
+    "points": env_int("PEERFUND_SCORE_POINTS", 600),
+}
+# Grade bands: (grade, lowest score, annual rate range, credit limit in fen). The
+# default floors sit at probabilities of default of 5 %, 10 %, 20 %, 35 % and 50 %.
+PEERFUND_GRADES = [
+    ("A", 572, "0.0600", "0.0800", 20_000_000),
+    ("B", 551, "0.0800", "0.1000", 15_000_000),
+    ("C", 527, "0.1000", "0.1200", 10_000_000),
+    ("D", 505, "0.1200", "0.1500", 5_000_000),
+    ("E", 487, "0.1500", "0.1800", 2_000_000),
+    ("HR", None, None, None, 0),
+]
+PEERFUND_MODEL_DIR = Path(env_str("PEERFUND_MODEL_DIR", str(VAR_DIR / "models")))
+PEERFUND_PSI_ALERT = env_str("PEERFUND_PSI_ALERT", "0.25")
+# Anti-money-laundering: a single movement at or above this is a large-transaction report.
+PEERFUND_AML_LARGE_FEN = env_int("PEERFUND_AML_LARGE_FEN", 5_000_000)
 
 LOGGING = {
     "version": 1,

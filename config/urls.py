@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.api import api
+from peerfund.accounts import signup as signup_views
 from peerfund.accounts import views as account_views
 from peerfund.web import views as web_views
 
@@ -9,6 +10,7 @@ urlpatterns = [
     path("", include("peerfund.web.urls")),
     path("healthz", web_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/signup/", signup_views.signup, name="account_signup"),  # allauth's, plus the risk rules
     path("accounts/", include("allauth.urls")),
     path("me/", include("peerfund.accounts.urls")),
     path("invite/<str:code>/", account_views.invite_landing, name="invite_landing"),

@@ -60,6 +60,23 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_user_by_phone(self, phone: str):
         return user_find_by_phone(normalize_phone(phone))
 
+    def pre_login(self, request, user, **kwargs):
+        """The login risk rules: a refused login is undone and answered with a page
+        that does not say why (staff see the evaluation)."""
+        from allauth.account.internal.stagekit import clear_login
+        from django.shortcuts import render
+
+        from peerfund.risk.models import Event
+        from peerfund.risk.services import RiskRefused, risk_gate
+        from peerfund.risk.signals import Origin
+
+        try:
+            risk_gate(event=Event.LOGIN, user=user, origin=Origin.of(request))
+        except RiskRefused as refusal:
+            clear_login(request)
+            return render(request, "core/application_error.html", {"error": refusal}, status=refusal.status)
+        return super().pre_login(request, user, **kwargs)
+
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=commit)
         code = request.session.pop(INVITE_SESSION_KEY, "") if request is not None else ""

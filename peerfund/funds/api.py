@@ -13,6 +13,7 @@ from peerfund.funds.payment import payment_link
 from peerfund.funds.selectors import asset_overview, deposit_order_get_for_user, history, withdrawal_get_for_user
 from peerfund.funds.services.deposits import deposit_order_create
 from peerfund.funds.services.withdrawals import withdrawal_request
+from peerfund.risk.signals import Origin
 
 router = Router(tags=["funds"])
 
@@ -45,7 +46,7 @@ class DepositOut(Schema):
 def deposit_create(request, payload: DepositIn):
     """Needs an `Idempotency-Key` header. Open `pay_url` to pay; the order then moves
     to `processing` and to `succeeded` when the custodian confirms."""
-    order = deposit_order_create(user=request.user, amount_fen=payload.amount_fen, key=request.idempotency_key)
+    order = deposit_order_create(user=request.user, amount_fen=payload.amount_fen, key=request.idempotency_key, origin=Origin.of(request))
     return Status(201, DepositOut.of(request, order))
 
 
@@ -89,7 +90,8 @@ def withdrawal_create(request, payload: WithdrawIn):
     """Needs an `Idempotency-Key` header and the trade password. Breaking a rule
     (minimum, daily count or amount, cooling-off, balance) is a 400 naming the rule."""
     w = withdrawal_request(
-        user=request.user, amount_fen=payload.amount_fen, card_id=payload.card_id, trade_password=payload.trade_password, key=request.idempotency_key
+        user=request.user, amount_fen=payload.amount_fen, card_id=payload.card_id, trade_password=payload.trade_password, key=request.idempotency_key,
+        origin=Origin.of(request),
     )
     return Status(201, WithdrawalOut.of(w))
 

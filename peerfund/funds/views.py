@@ -17,6 +17,7 @@ from peerfund.funds.payment import payment_link
 from peerfund.funds.selectors import asset_overview, deposit_order_get_for_user, history, history_csv_rows
 from peerfund.funds.services.deposits import deposit_order_create
 from peerfund.funds.services.withdrawals import withdrawal_request
+from peerfund.risk.signals import Origin
 
 
 @login_required
@@ -24,7 +25,9 @@ def deposit(request):
     form = DepositForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            order = deposit_order_create(user=request.user, amount_fen=form.cleaned_data["amount"], key=form.cleaned_data["key"])
+            order = deposit_order_create(
+                user=request.user, amount_fen=form.cleaned_data["amount"], key=form.cleaned_data["key"], origin=Origin.of(request)
+            )
         except ApplicationError as error:
             add_application_error(form, error)
         else:
@@ -51,7 +54,8 @@ def withdraw(request):
         data = form.cleaned_data
         try:
             withdrawal = withdrawal_request(
-                user=request.user, amount_fen=data["amount"], card_id=data["card"], trade_password=data["trade_password"], key=data["key"]
+                user=request.user, amount_fen=data["amount"], card_id=data["card"], trade_password=data["trade_password"], key=data["key"],
+                origin=Origin.of(request),
             )
         except ApplicationError as error:
             add_application_error(form, error)

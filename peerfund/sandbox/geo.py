@@ -25,3 +25,20 @@ def city_of(ip_address: str | None) -> str:
         if ip_address.startswith(prefix):
             return city
     return "未知"
+
+
+# Mobile number segments (the digits after +86 up to the 7th) and the city they were
+# issued in: the sandbox's copy of a number-location table (号码归属地).
+PHONE_SEGMENT_CITIES = {
+    "1380000": "北京",
+    "1390000": "北京",
+    "1391234": "上海",
+    "1370000": "广州",
+    "1360000": "深圳",
+    "1350000": "杭州",
+}
+
+
+def city_of_phone(phone: str | None) -> str:
+    digits = (phone or "").removeprefix("+86")
+    return PHONE_SEGMENT_CITIES.get(digits[:7], "")

@@ -6,7 +6,6 @@ hours (settings) and tells the user. Logins are recorded so a new device or a ne
 triggers a notice.
 """
 import datetime as dt
-import hashlib
 import re
 
 from django.conf import settings
@@ -89,17 +88,12 @@ def user_assert_can_move_money(*, user: User, trade_password: str) -> None:
     trade_password_check(user=user, password=trade_password)
 
 
-def _device_of(user_agent: str) -> str:
-    return hashlib.sha256(user_agent.encode()).hexdigest()[:32]
-
-
-def login_record(*, user: User, ip_address: str | None, user_agent: str) -> LoginRecord:
+def login_record(*, user: User, ip_address: str | None, user_agent: str, device: str) -> LoginRecord:
     """Record a login; the first login from a new device or city (not the very first
     login) sends a security notice."""
     from peerfund.sandbox.geo import city_of
 
     city = city_of(ip_address)
-    device = _device_of(user_agent or "")
     previous = LoginRecord.objects.filter(user=user)
     seen_before = previous.exists()
     new_place = seen_before and not previous.filter(device=device, city=city).exists()

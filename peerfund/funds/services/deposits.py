@@ -16,12 +16,17 @@ from peerfund.custody.services import custody_deposit
 from peerfund.funds.models import DepositOrder
 from peerfund.funds.services.transitions import transition
 from peerfund.notify.services import notify
+from peerfund.risk.aml import aml_on_deposit
+from peerfund.risk.models import Event
+from peerfund.risk.services import risk_gate
+from peerfund.risk.signals import Origin
 
 MIN_DEPOSIT_FEN = 100
 
 
-def deposit_order_create(*, user, amount_fen: int, key: str) -> DepositOrder:
-    """Idempotent on (user, key): the same key returns the same order."""
+def deposit_order_create(*, user, amount_fen: int, key: str, origin: Origin = Origin()) -> DepositOrder:
+    """Idempotent on (user, key): the same key returns the same order. The risk
+    rules for deposits run on every new order."""
     if user.is_frozen:
         raise AccountError(_("Your account is frozen; contact customer service."), "account.frozen")
     if verified_identity(user) is None:
@@ -35,6 +40,7 @@ def deposit_order_create(*, user, amount_fen: int, key: str) -> DepositOrder:
         if existing.amount_fen != amount_fen:
             raise Conflict(_("This deposit key was already used for another amount."), "deposit.key_conflict")
         return existing
+    risk_gate(event=Event.DEPOSIT, user=user, origin=origin, amount_fen=amount_fen)
     order_no = "D" + hashlib.sha256(f"{user.pk}:{key}".encode()).hexdigest()[:20].upper()
     return DepositOrder.objects.create(user=user, key=key, order_no=order_no, amount_fen=amount_fen, business_date=clock.business_date())
 
@@ -71,6 +77,7 @@ def deposit_order_settle(instruction: Instruction) -> None:
     if instruction.status == Instruction.Status.SUCCEEDED:
         transition(order, DepositOrder.Status.SUCCEEDED)
         notify(user=order.user, event="deposit.succeeded", context={"amount": amount})
+        aml_on_deposit(user=order.user, amount_fen=order.amount_fen, ref=f"deposit_order:{order.pk}")
     else:
         order.reason = instruction.reason[:200]
         transition(order, DepositOrder.Status.FAILED, reason=instruction.reason, fields=("reason",))

@@ -26,6 +26,10 @@ from peerfund.funds.services.transitions import transition
 from peerfund.ledger import services as ledger
 from peerfund.ledger.chart import AccountKind, EntryKind
 from peerfund.notify.services import notify
+from peerfund.risk.aml import aml_on_withdrawal
+from peerfund.risk.models import Event
+from peerfund.risk.services import risk_gate
+from peerfund.risk.signals import Origin
 
 
 class WithdrawalRuleBroken(AccountError):
@@ -95,7 +99,7 @@ def _move_within(withdrawal: Withdrawal, kind: str, key: str) -> None:
     )
 
 
-def withdrawal_request(*, user, amount_fen: int, card_id: int, trade_password: str, key: str) -> Withdrawal:
+def withdrawal_request(*, user, amount_fen: int, card_id: int, trade_password: str, key: str, origin: Origin = Origin()) -> Withdrawal:
     """Idempotent on (user, key). The trade password is checked first, outside the
     transaction, so a wrong try is counted even though nothing else happens."""
     existing = Withdrawal.objects.filter(user=user, key=key).first()
@@ -111,12 +115,13 @@ def withdrawal_request(*, user, amount_fen: int, card_id: int, trade_password: s
     if card is None:
         raise NotFound(_("Choose one of your bound cards."), "withdraw.card_not_found", {"field": "card"})
     user_assert_can_move_money(user=user, trade_password=trade_password)
+    risk = risk_gate(event=Event.WITHDRAWAL, user=user, origin=origin, amount_fen=amount_fen)
     fee = withdrawal_fee_fen(user)
     with transaction.atomic():
         # One money action per user at a time: the daily limits count what is already booked.
         User.objects.select_for_update().get(pk=user.pk)
         _check_rules(user, amount_fen, fee)
-        review = amount_fen > settings.PEERFUND_WITHDRAW_REVIEW_ABOVE_FEN
+        review = amount_fen > settings.PEERFUND_WITHDRAW_REVIEW_ABOVE_FEN or risk.needs_review
         withdrawal = Withdrawal.objects.create(
             user=user, card=card, key=key, amount_fen=amount_fen, fee_fen=fee, business_date=clock.business_date(),
             status=Withdrawal.Status.REVIEWING if review else Withdrawal.Status.PROCESSING,
@@ -128,6 +133,7 @@ def withdrawal_request(*, user, amount_fen: int, card_id: int, trade_password: s
         else:
             _payout(withdrawal, AccountKind.USER_AVAILABLE)
             notify(user=user, event="withdrawal.submitted", context=context)
+        aml_on_withdrawal(user=user, amount_fen=amount_fen, ref=f"withdrawal:{withdrawal.pk}")
     withdrawal.refresh_from_db()  # a synchronous bank may have answered on commit
     return withdrawal
 

@@ -1,0 +1,113 @@
+"""The applicant attributes the credit model uses, as the loan application form
+collects them: each dataset value of the UCI German credit data gets a label a
+Chinese applicant understands (amounts in yuan bands instead of Deutsche Mark).
+
+Two attributes of the data set are left out of the model on purpose: sex / marital
+status and foreign-worker status are protected characteristics, not credit risk.
+"""
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str  # the data set's column
+    label: str
+    choices: tuple[tuple[str, str], ...] = ()  # (data set value, label); empty for numbers
+    minimum: int | None = None
+    maximum: int | None = None
+    unit: str = ""
+    # Application value / scale = the data set's value (amounts: yuan vs the data's Deutsche Mark).
+    scale: int = 1
+
+    @property
+    def numeric(self) -> bool:
+        return not self.choices
+
+    def value_label(self, value) -> str:
+        if self.numeric:
+            return f"{value}{self.unit}"
+        return str(dict(self.choices).get(value, value))
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature("status_of_existing_checking_account", _("Current account, average monthly balance"), (
+        ("... < 0 DM", _("overdrawn")),
+        ("0 <= ... < 200 DM", _("under ¥2,000")),
+        ("... >= 200 DM / salary assignments for at least 1 year", _("¥2,000 or more, or salary paid in for a year")),
+        ("no checking account", _("no current account")),
+    )),
+    Feature("duration_in_month", _("Loan term"), minimum=1, maximum=72, unit=_(" months")),
+    Feature("credit_history", _("Credit history"), (
+        ("no credits taken/ all credits paid back duly", _("no loans, or all repaid on time")),
+        ("all credits at this bank paid back duly", _("all loans here repaid on time")),
+        ("existing credits paid back duly till now", _("current loans repaid on time so far")),
+        ("delay in paying off in the past", _("late repayments in the past")),
+        ("critical account/ other credits existing (not at this bank)", _("problem account, or loans at other lenders")),
+    )),
+    Feature("purpose", _("Purpose"), (
+        ("car (new)", _("new car")), ("car (used)", _("used car")), ("furniture/equipment", _("furniture or equipment")),
+        ("radio/television", _("electronics")), ("domestic appliances", _("home appliances")), ("repairs", _("repairs")),
+        ("education", _("education")), ("retraining", _("training")), ("business", _("business")), ("others", _("other")),
+    )),
+    Feature("credit_amount", _("Amount asked for"), minimum=1_000, maximum=1_000_000, unit=_(" yuan"), scale=10),
+    Feature("savings_account_and_bonds", _("Savings and bonds"), (
+        ("unknown/ no savings account", _("none or not stated")), ("... < 100 DM", _("under ¥1,000")),
+        ("100 <= ... < 500 DM", _("¥1,000 to ¥5,000")), ("500 <= ... < 1000 DM", _("¥5,000 to ¥10,000")),
+        ("... >= 1000 DM", _("¥10,000 or more")),
+    )),
+    Feature("present_employment_since", _("Time in current job"), (
+        ("unemployed", _("not employed")), ("... < 1 year", _("under 1 year")), ("1 <= ... < 4 years", _("1 to 4 years")),
+        ("4 <= ... < 7 years", _("4 to 7 years")), ("... >= 7 years", _("7 years or more")),
+    )),
+    Feature("installment_rate_in_percentage_of_disposable_income", _("Instalment as a share of disposable income (1 low – 4 high)"), minimum=1, maximum=4),
+    Feature("other_debtors_or_guarantors", _("Co-applicant or guarantor"), (
+        ("none", _("none")), ("co-applicant", _("co-applicant")), ("guarantor", _("guarantor")),
+    )),
+    Feature("present_residence_since", _("Years at current address (1–4)"), minimum=1, maximum=4),
+    Feature("property", _("Most valuable property"), (
+        ("real estate", _("real estate")), ("building society savings agreement/ life insurance", _("savings plan or life insurance")),
+        ("car or other, not in attribute Savings account/bonds", _("car or other")), ("unknown / no property", _("none")),
+    )),
+    Feature("age_in_years", _("Age"), minimum=18, maximum=100, unit=_(" years")),
+    Feature("other_installment_plans", _("Other instalment plans"), (
+        ("none", _("none")), ("bank", _("with a bank")), ("stores", _("with shops or platforms")),
+    )),
+    Feature("housing", _("Housing"), (("own", _("own home")), ("rent", _("rented")), ("for free", _("living for free")))),
+    Feature("number_of_existing_credits_at_this_bank", _("Loans already on this platform"), minimum=0, maximum=10),
+    Feature("job", _("Occupation"), (
+        ("unemployed/ unskilled - non-resident", _("not employed or unskilled, non-resident")),
+        ("unskilled - resident", _("unskilled")), ("skilled employee / official", _("skilled employee or civil servant")),
+        ("management/ self-employed/ highly qualified employee/ officer", _("manager, self-employed or highly qualified")),
+    )),
+    Feature("number_of_people_being_liable_to_provide_maintenance_for", _("Dependants"), minimum=0, maximum=10),
+    Feature("telephone", _("Phone registered in your name"), (("none", _("no")), ("yes, registered under the customers name", _("yes")))),
+)
+FEATURE_BY_NAME = {f.name: f for f in FEATURES}
+EXCLUDED = ("personal_status_and_sex", "foreign_worker")
+TARGET = "creditability"
+
+
+def clean_application(attributes: dict) -> dict:
+    """Validate an application's attributes against the schema; returns the cleaned
+    dict or raises ValueError naming the first bad field."""
+    cleaned = {}
+    for feature in FEATURES:
+        if feature.name not in attributes:
+            raise ValueError(feature.name)
+        value = attributes[feature.name]
+        if feature.numeric:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(feature.name)
+            if (feature.minimum is not None and value < feature.minimum) or (feature.maximum is not None and value > feature.maximum):
+                raise ValueError(feature.name)
+        elif value not in dict(feature.choices):
+            raise ValueError(feature.name)
+        cleaned[feature.name] = value
+    return cleaned
+
+
+def model_inputs(application: dict) -> dict:
+    """The model's view of a cleaned application (scaled to the data set's units)."""
+    return {f.name: (application[f.name] / f.scale if f.numeric and f.scale != 1 else application[f.name]) for f in FEATURES}

@@ -1,0 +1,37 @@
+"""A sensible default rule set; operators change it in the back office."""
+from django.db import migrations
+
+EVENTS = ["registration", "login", "application", "bid", "pledge", "deposit", "withdrawal"]
+DEFAULTS = [
+    *[(event, "Blacklisted", "blacklisted", "reject", 10, "Internal or external blacklist hit") for event in EVENTS],
+    ("registration", "Device farm", "accounts_per_device_24h >= 5", "reject", 20, "Five or more accounts used this device in 24 h"),
+    ("registration", "Shared device", "accounts_per_device_24h >= 2", "alert", 50, "Other accounts used this device in 24 h"),
+    ("login", "Busy IP", "accounts_per_ip_24h >= 20", "alert", 50, "Twenty or more accounts from one IP in 24 h"),
+    ("login", "City mismatch", "city_mismatch", "alert", 60, "Phone number's city differs from the IP's"),
+    ("application", "Under age", "age != null and age < 18", "reject", 20, "Defensive: verification already refuses minors"),
+    ("application", "High risk grade", "grade == 'HR'", "reject", 30, "Score below the lowest grade"),
+    ("application", "Grade E", "grade == 'E'", "review", 40, "Weakest lendable grade: a person looks first"),
+    ("application", "Linked accounts", "linked_accounts >= 2", "review", 50, "Shares phone, card or device with two or more accounts"),
+    ("application", "City mismatch", "city_mismatch", "review", 60, "Phone number's city differs from the IP's"),
+    ("application", "Repeated applications", "velocity_24h >= 3", "review", 70, "Three or more applications in 24 h"),
+    ("deposit", "Deposit burst", "velocity_1h >= 10", "alert", 50, "Ten or more deposits in an hour"),
+    ("withdrawal", "Withdrawal burst", "velocity_24h >= 3", "review", 50, "Three or more withdrawal attempts in 24 h"),
+    ("withdrawal", "Linked accounts", "linked_accounts >= 3", "review", 60, "Shares phone, card or device with three or more accounts"),
+]
+
+
+def create(apps, schema_editor):
+    Rule = apps.get_model("risk", "Rule")
+    for event, name, condition, action, priority, description in DEFAULTS:
+        Rule.objects.get_or_create(event=event, name=name, defaults={"condition": condition, "action": action, "priority": priority, "description": description})
+
+
+def remove(apps, schema_editor):
+    Rule = apps.get_model("risk", "Rule")
+    for event, name, *_rest in DEFAULTS:
+        Rule.objects.filter(event=event, name=name).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("risk", "0001_initial")]
+    operations = [migrations.RunPython(create, remove)]
