@@ -24,7 +24,7 @@ from peerfund.risk.features import FEATURES, clean_application
 from peerfund.risk.models import CreditDecision, Event, ScoreModel
 from peerfund.risk.rules import Outcome, evaluate
 from peerfund.risk.scoring import grade_terms, population_stability, score_application
-from peerfund.risk.signals import Origin, collect
+from peerfund.risk.signals import UNKNOWN_ORIGIN, Origin, collect
 
 
 class RiskRefused(Forbidden):
@@ -35,7 +35,7 @@ def refused() -> RiskRefused:
     return RiskRefused(_("We cannot do this for you right now. Please contact customer service."), "risk.refused")
 
 
-def risk_gate(*, event: str, user=None, origin: Origin = Origin(), phone: str = "", amount_fen: int | None = None) -> Outcome:
+def risk_gate(*, event: str, user=None, origin: Origin = UNKNOWN_ORIGIN, phone: str = "", amount_fen: int | None = None) -> Outcome:
     """Evaluate the rules of `event`; raise RiskRefused on a reject. The caller acts
     on `needs_review` where its flow has a review (withdrawals)."""
     signals = collect(event=event, user=user, origin=origin, phone=phone, amount_fen=amount_fen)
@@ -92,7 +92,7 @@ def score_model_activate(*, staff, model: ScoreModel) -> ScoreModel:
     return model
 
 
-def credit_assess(*, user, application: dict, origin: Origin = Origin()) -> CreditDecision:
+def credit_assess(*, user, application: dict, origin: Origin = UNKNOWN_ORIGIN) -> CreditDecision:
     """Score a loan application and run the application rules. The decision records
     the model version; a blacklisted or rejected applicant gets `outcome="reject"`."""
     try:

@@ -31,6 +31,9 @@ class Origin:
         return cls(ip=ip_of(request), device=device_of(request))
 
 
+UNKNOWN_ORIGIN = Origin()
+
+
 def _age(user: User | None) -> int | None:
     if user is None:
         return None
@@ -62,7 +65,7 @@ def _linked_accounts(user: User | None, device: str) -> int:
     return len(others)
 
 
-def collect(*, event: str, user: User | None = None, origin: Origin = Origin(), phone: str = "", amount_fen: int | None = None, extra: dict | None = None) -> dict:
+def collect(*, event: str, user: User | None = None, origin: Origin = UNKNOWN_ORIGIN, phone: str = "", amount_fen: int | None = None, extra: dict | None = None) -> dict:
     now = clock.now()
     day_ago = now - dt.timedelta(hours=24)
     phone = phone or (user.phone if user else "")

@@ -19,12 +19,12 @@ from peerfund.notify.services import notify
 from peerfund.risk.aml import aml_on_deposit
 from peerfund.risk.models import Event
 from peerfund.risk.services import risk_gate
-from peerfund.risk.signals import Origin
+from peerfund.risk.signals import UNKNOWN_ORIGIN, Origin
 
 MIN_DEPOSIT_FEN = 100
 
 
-def deposit_order_create(*, user, amount_fen: int, key: str, origin: Origin = Origin()) -> DepositOrder:
+def deposit_order_create(*, user, amount_fen: int, key: str, origin: Origin = UNKNOWN_ORIGIN) -> DepositOrder:
     """Idempotent on (user, key): the same key returns the same order. The risk
     rules for deposits run on every new order."""
     if user.is_frozen:

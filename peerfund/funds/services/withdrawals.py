@@ -29,7 +29,7 @@ from peerfund.notify.services import notify
 from peerfund.risk.aml import aml_on_withdrawal
 from peerfund.risk.models import Event
 from peerfund.risk.services import risk_gate
-from peerfund.risk.signals import Origin
+from peerfund.risk.signals import UNKNOWN_ORIGIN, Origin
 
 
 class WithdrawalRuleBroken(AccountError):
@@ -99,7 +99,7 @@ def _move_within(withdrawal: Withdrawal, kind: str, key: str) -> None:
     )
 
 
-def withdrawal_request(*, user, amount_fen: int, card_id: int, trade_password: str, key: str, origin: Origin = Origin()) -> Withdrawal:
+def withdrawal_request(*, user, amount_fen: int, card_id: int, trade_password: str, key: str, origin: Origin = UNKNOWN_ORIGIN) -> Withdrawal:
     """Idempotent on (user, key). The trade password is checked first, outside the
     transaction, so a wrong try is counted even though nothing else happens."""
     existing = Withdrawal.objects.filter(user=user, key=key).first()
