@@ -16,6 +16,7 @@ urlpatterns = [
     path("invite/<str:code>/", account_views.invite_landing, name="invite_landing"),
     path("funds/", include("peerfund.funds.urls")),
     path("backoffice/", include("peerfund.backoffice.urls")),
+    path("backoffice/risk/", include("peerfund.risk.urls")),
     path("api/v1/", api.urls),
     path("custody/", include("peerfund.custody.urls")),
     path("sandbox/", include("peerfund.sandbox.urls")),

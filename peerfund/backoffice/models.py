@@ -21,6 +21,8 @@ class StaffPermission(models.Model):
             ("view_outbox", _("Read the sandbox SMS and e-mail outbox")),
             ("view_reconciliation", _("Read reconciliation reports")),
             ("view_audit", _("Read the audit log")),
+            ("manage_risk", _("Risk console: credit models, rules, blacklist, decisions")),
+            ("handle_aml", _("Handle anti-money-laundering alerts")),
         ]
 
     def __str__(self) -> str:
