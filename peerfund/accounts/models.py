@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from peerfund.core import clock
 from peerfund.core.fields import BlindIndexField, EncryptedTextField
 from peerfund.core.phones import normalize_phone
 
@@ -163,7 +164,7 @@ class LoginRecord(models.Model):
     city = models.CharField(max_length=40, blank=True)
     device = models.CharField(max_length=64)
     user_agent = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now)  # platform time: signals count per 24 h of it
 
     class Meta:
         ordering = ["-id"]

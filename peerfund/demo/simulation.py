@@ -183,6 +183,28 @@ def _simulate_day(day: dt.date, users: dict[str, User], rng: random.Random) -> N
             pass  # a daily limit: the simulated person tries another day
 
 
+def _risk_history(users: dict[str, User]) -> None:
+    """A trained and active scorecard, decided applications, a blacklist and an AML case."""
+    from peerfund.risk.blacklist import blacklist_add
+    from peerfund.risk.services import credit_assess, score_model_train
+
+    score_model_train(cross_validate=True, activate=True)
+    base = {
+        "status_of_existing_checking_account": "0 <= ... < 200 DM", "duration_in_month": 24, "credit_history": "existing credits paid back duly till now",
+        "purpose": "furniture/equipment", "credit_amount": 50_000, "savings_account_and_bonds": "... < 100 DM",
+        "present_employment_since": "1 <= ... < 4 years", "installment_rate_in_percentage_of_disposable_income": 3,
+        "other_debtors_or_guarantors": "none", "present_residence_since": 2, "property": "car or other, not in attribute Savings account/bonds",
+        "age_in_years": 41, "other_installment_plans": "none", "housing": "own", "number_of_existing_credits_at_this_bank": 1,
+        "job": "skilled employee / official", "number_of_people_being_liable_to_provide_maintenance_for": 1, "telephone": "none",
+    }
+    credit_assess(user=users["liuyang"], application=base)
+    credit_assess(user=users["chenjing"], application={**base, "status_of_existing_checking_account": "no checking account", "credit_amount": 20_000, "duration_in_month": 12})
+    credit_assess(user=users["liuyang"], application={**base, "status_of_existing_checking_account": "... < 0 DM", "credit_history": "delay in paying off in the past", "duration_in_month": 48, "credit_amount": 150_000})
+    blacklist_add(staff=users["risk"], kind="phone", value="13912349999", reason="demo: known fraud ring number")
+    blacklist_add(staff=users["risk"], kind="device", value="d" * 64, reason="demo: emulator farm device")
+    _deposit(users["zhangmin"], 6_000_000, "demo-large-deposit")  # above the AML report threshold
+
+
 def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print) -> dict[str, User]:
     """Create the demo platform; the caller checks `demo_is_loaded()` first."""
     rng = random.Random(seed)
@@ -200,6 +222,7 @@ def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print)
                 reconcile(business_date=day)
             if offset % 15 == 0:
                 progress(f"  simulated up to {day}")
+        _risk_history(users)
         # One large withdrawal waits in the finance review queue.
         lina = users["lina"]
         if asset_overview(lina)["withdrawable_fen"] >= 2_100_000:

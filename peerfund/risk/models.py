@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from peerfund.core import clock
 from peerfund.core.fields import BlindIndexField, EncryptedTextField
 
 
@@ -75,7 +76,8 @@ class Evaluation(models.Model):
     signals = models.JSONField()
     hits = models.JSONField(default=list)
     outcome = models.CharField(max_length=10)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Platform time, so velocity signals work when the demo or a test moves the clock.
+    created_at = models.DateTimeField(default=clock.now, db_index=True)
 
     class Meta:
         ordering = ["-id"]

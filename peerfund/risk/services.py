@@ -35,13 +35,18 @@ def refused() -> RiskRefused:
     return RiskRefused(_("We cannot do this for you right now. Please contact customer service."), "risk.refused")
 
 
-def risk_gate(*, event: str, user=None, origin: Origin = UNKNOWN_ORIGIN, phone: str = "", amount_fen: int | None = None) -> Outcome:
-    """Evaluate the rules of `event`; raise RiskRefused on a reject. The caller acts
-    on `needs_review` where its flow has a review (withdrawals)."""
+def risk_gate(
+    *, event: str, user=None, origin: Origin = UNKNOWN_ORIGIN, phone: str = "", amount_fen: int | None = None, reviewable: bool = False
+) -> Outcome:
+    """Evaluate the rules of `event`; raise RiskRefused on a reject. A caller whose
+    flow has a manual review (withdrawals) passes `reviewable` and acts on
+    `needs_review`; elsewhere a review outcome becomes an alert for the risk team."""
     signals = collect(event=event, user=user, origin=origin, phone=phone, amount_fen=amount_fen)
     outcome = evaluate(event=event, signals=signals, user=user)
     if outcome.rejected:
         raise refused()
+    if outcome.needs_review and not reviewable:
+        alert_raise(kind=f"risk.{event}", message=f"Review asked by {', '.join(h['name'] for h in outcome.hits)}", ref=f"evaluation:{outcome.evaluation.pk}")
     return outcome
 
 

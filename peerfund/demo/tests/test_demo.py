@@ -42,6 +42,12 @@ def test_demo_loads_a_consistent_platform_once(capsys):
     staff.login(username="risk", password=DEMO_PASSWORD)
     assert staff.get("/backoffice/verifications/").status_code == 200
     assert staff.get("/backoffice/withdrawals/").status_code == 403  # least privilege
+    assert staff.get("/backoffice/risk/").status_code == 200
+    from peerfund.risk.models import AmlAlert, CreditDecision, ScoreModel
+
+    assert ScoreModel.objects.get(is_active=True).metrics["cross_validation"]["scorecard"]["auc"] >= 0.79
+    assert {"pass", "reject"} <= set(CreditDecision.objects.values_list("outcome", flat=True))
+    assert AmlAlert.objects.filter(kind="large").exists()
 
 
 def test_demo_logins_are_printed(capsys):

@@ -115,7 +115,7 @@ def withdrawal_request(*, user, amount_fen: int, card_id: int, trade_password: s
     if card is None:
         raise NotFound(_("Choose one of your bound cards."), "withdraw.card_not_found", {"field": "card"})
     user_assert_can_move_money(user=user, trade_password=trade_password)
-    risk = risk_gate(event=Event.WITHDRAWAL, user=user, origin=origin, amount_fen=amount_fen)
+    risk = risk_gate(event=Event.WITHDRAWAL, user=user, origin=origin, amount_fen=amount_fen, reviewable=True)
     fee = withdrawal_fee_fen(user)
     with transaction.atomic():
         # One money action per user at a time: the daily limits count what is already booked.

@@ -163,3 +163,13 @@ def test_model_activation_from_the_console(staff_with, active_model, artefact):
     client.force_login(staff_with("risk"))
     client.post("/backoffice/risk/", {"model": newer.pk})
     assert ScoreModel.objects.get(is_active=True) == newer
+
+
+def test_a_review_outcome_where_nothing_can_be_reviewed_becomes_an_alert(investor):
+    from peerfund.core.models import Alert
+    from peerfund.funds.services.deposits import deposit_order_create
+
+    Rule.objects.create(event="deposit", name="watch big deposits", condition="amount_fen >= 100000", action="review", priority=5)
+    order = deposit_order_create(user=investor, amount_fen=200_000, key="watched")
+    assert order.status == "awaiting_payment"
+    assert Alert.objects.filter(kind="risk.deposit").exists()

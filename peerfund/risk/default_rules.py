@@ -1,5 +1,6 @@
-"""A sensible default rule set; operators change it in the back office."""
-from django.db import migrations
+"""The default rule set, installed after migrate when there are no rules at all (a
+fresh platform, or a test database just flushed). Operators then own the rules:
+disabling or changing one never brings the default back."""
 
 EVENTS = ["registration", "login", "application", "bid", "pledge", "deposit", "withdrawal"]
 DEFAULTS = [
@@ -20,18 +21,15 @@ DEFAULTS = [
 ]
 
 
-def create(apps, schema_editor):
-    Rule = apps.get_model("risk", "Rule")
-    for event, name, condition, action, priority, description in DEFAULTS:
-        Rule.objects.get_or_create(event=event, name=name, defaults={"condition": condition, "action": action, "priority": priority, "description": description})
 
 
-def remove(apps, schema_editor):
-    Rule = apps.get_model("risk", "Rule")
-    for event, name, *_rest in DEFAULTS:
-        Rule.objects.filter(event=event, name=name).delete()
+def install_default_rules(**kwargs) -> int:
+    from peerfund.risk.models import Rule
 
-
-class Migration(migrations.Migration):
-    dependencies = [("risk", "0001_initial")]
-    operations = [migrations.RunPython(create, remove)]
+    if Rule.objects.exists():
+        return 0
+    Rule.objects.bulk_create(
+        Rule(event=event, name=name, condition=condition, action=action, priority=priority, description=description)
+        for event, name, condition, action, priority, description in DEFAULTS
+    )
+    return len(DEFAULTS)
