@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "peerfund.funds",
     "peerfund.backoffice",
     "peerfund.risk",
+    "peerfund.lending",
     "peerfund.demo",
 ]
 

@@ -1,0 +1,130 @@
+"""Repayment schedules against numpy-financial, against worked examples computed by
+hand, and as properties: principal sums to the loan exactly, nothing is negative, the
+balance reaches zero, investor shares sum to every instalment."""
+import datetime as dt
+from decimal import Decimal
+
+import numpy_financial as npf
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from peerfund.lending.schedules import (
+    DayCount,
+    Instalment,
+    Method,
+    Rounding,
+    Terms,
+    build_schedule,
+    due_dates,
+    split_among_investors,
+)
+
+START = dt.date(2026, 1, 31)
+
+
+def _terms(**overrides) -> Terms:
+    values = {"principal_fen": 1_000_000, "annual_rate": Decimal("0.12"), "months": 12, "method": Method.EQUAL_INSTALMENT, "start_date": START}
+    return Terms(**{**values, **overrides})
+
+
+def test_equal_instalments_match_numpy_financial():
+    for principal, rate, months in [(1_000_000, "0.12", 12), (5_000_000, "0.0865", 36), (12_345_678, "0.1499", 24), (100_000, "0.06", 3)]:
+        terms = _terms(principal_fen=principal, annual_rate=Decimal(rate), months=months)
+        schedule = build_schedule(terms)
+        monthly = float(rate) / 12
+        payment = npf.pmt(monthly, months, -principal)
+        assert all(i.total_fen == round(payment) for i in schedule[:-1])
+        assert abs(schedule[-1].total_fen - payment) <= months  # the last absorbs at most a fen a month
+        for period, instalment in enumerate(schedule, start=1):
+            assert abs(instalment.interest_fen - (-npf.ipmt(monthly, period, months, principal))) <= 1
+
+
+def test_worked_example_equal_instalments():
+    # ¥10,000 at 12 % over 12 months: 888.49 a month; month 1 is 100.00 interest and
+    # 788.49 principal; month 2 interest is 1 % of 9,211.51 = 92.12 (rounded half up).
+    schedule = build_schedule(_terms())
+    assert (schedule[0].interest_fen, schedule[0].principal_fen) == (10_000, 78_849)
+    assert (schedule[1].interest_fen, schedule[1].principal_fen) == (9_212, 79_637)
+    assert schedule[-1] == Instalment(12, dt.date(2027, 1, 31), 87_967, 880)
+
+
+def test_worked_example_equal_principal():
+    # ¥10,000 over 12 months: 833.33 principal a month, the last 833.37; interest 1 %
+    # of the balance: 100.00, 91.67, 83.33 …
+    schedule = build_schedule(_terms(method=Method.EQUAL_PRINCIPAL))
+    assert [i.principal_fen for i in schedule] == [83_333] * 11 + [83_337]
+    assert [i.interest_fen for i in schedule[:3]] == [10_000, 9_167, 8_333]
+
+
+def test_worked_examples_interest_first_and_bullet():
+    interest_first = build_schedule(_terms(method=Method.INTEREST_FIRST))
+    assert [i.interest_fen for i in interest_first] == [10_000] * 12
+    assert [i.principal_fen for i in interest_first] == [0] * 11 + [1_000_000]
+    (bullet,) = build_schedule(_terms(method=Method.BULLET))
+    assert (bullet.principal_fen, bullet.interest_fen, bullet.due_date) == (1_000_000, 120_000, dt.date(2027, 1, 31))
+
+
+def test_actual_365_counts_the_days():
+    schedule = build_schedule(_terms(method=Method.INTEREST_FIRST, day_count=DayCount.ACTUAL_365))
+    # 31 Jan → 28 Feb is 28 days: 10,000 × 12 % × 28/365 = 92.05 yuan.
+    assert schedule[0].interest_fen == 9_205
+    assert schedule[1].interest_fen == round(1_000_000 * 0.12 * 31 / 365)  # 28 Feb → 31 Mar
+    (bullet,) = build_schedule(_terms(method=Method.BULLET, day_count=DayCount.ACTUAL_365))
+    assert bullet.interest_fen == 120_000  # 2026-01-31 → 2027-01-31 is 365 days
+
+
+def test_yuan_rounding_rounds_the_instalment_not_the_interest():
+    schedule = build_schedule(_terms(rounding=Rounding.YUAN))
+    assert all(i.total_fen % 100 == 0 for i in schedule[:-1])
+    assert schedule[0].total_fen == 88_800  # 888.49 → 888
+    assert sum(i.principal_fen for i in schedule) == 1_000_000
+
+
+def test_due_dates_keep_the_day_or_the_month_end():
+    assert due_dates(dt.date(2026, 1, 31), 4) == [dt.date(2026, 2, 28), dt.date(2026, 3, 31), dt.date(2026, 4, 30), dt.date(2026, 5, 31)]
+
+
+@pytest.mark.parametrize("bad", [{"principal_fen": 0}, {"principal_fen": 1.5}, {"annual_rate": 0.12}, {"months": 0}, {"method": "magic"}])
+def test_bad_terms_are_refused(bad):
+    with pytest.raises(ValueError):
+        _terms(**bad)
+
+
+terms_strategy = st.builds(
+    Terms,
+    principal_fen=st.integers(min_value=100, max_value=10**11),
+    annual_rate=st.decimals(min_value=Decimal("0"), max_value=Decimal("0.36"), places=4),
+    months=st.integers(min_value=1, max_value=36),
+    method=st.sampled_from(Method.values),
+    start_date=st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2035, 12, 31)),
+    day_count=st.sampled_from(DayCount.values),
+    rounding=st.sampled_from(Rounding.values),
+)
+
+
+@given(terms_strategy)
+def test_schedule_properties(terms):
+    schedule = build_schedule(terms)
+    assert sum(i.principal_fen for i in schedule) == terms.principal_fen
+    assert all(i.principal_fen >= 0 and i.interest_fen >= 0 for i in schedule)
+    balance = terms.principal_fen
+    for instalment in schedule:
+        balance -= instalment.principal_fen
+        assert balance >= 0
+    assert balance == 0
+    assert [i.number for i in schedule] == list(range(1, len(schedule) + 1))
+    assert [i.due_date for i in schedule] == sorted(i.due_date for i in schedule)
+
+
+@given(terms_strategy, st.lists(st.integers(min_value=100, max_value=10**8), min_size=1, max_size=30))
+def test_investor_shares_sum_to_every_instalment(terms, holdings):
+    schedule = build_schedule(terms)
+    shares = split_among_investors(schedule, holdings)
+    for position, instalment in enumerate(schedule):
+        assert sum(s[position].principal_fen for s in shares) == instalment.principal_fen
+        assert sum(s[position].interest_fen for s in shares) == instalment.interest_fen
+    total = sum(holdings)
+    for holding, share in zip(holdings, shares, strict=True):
+        exact = terms.principal_fen * holding / total
+        assert abs(sum(i.principal_fen for i in share) - exact) < len(schedule) + 1
