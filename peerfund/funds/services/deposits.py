@@ -11,10 +11,10 @@ from peerfund.accounts.services.identity import verified_identity
 from peerfund.core import clock
 from peerfund.core.errors import Conflict
 from peerfund.core.money import MAX_FEN, format_fen
+from peerfund.core.transitions import transition
 from peerfund.custody.models import Instruction
 from peerfund.custody.services import custody_deposit
 from peerfund.funds.models import DepositOrder
-from peerfund.funds.services.transitions import transition
 from peerfund.notify.services import notify
 from peerfund.risk.aml import aml_on_deposit
 from peerfund.risk.models import Event

@@ -18,11 +18,11 @@ from peerfund.accounts.services.security import user_assert_can_move_money
 from peerfund.core import clock
 from peerfund.core.errors import Conflict, NotFound
 from peerfund.core.money import format_fen
+from peerfund.core.transitions import transition
 from peerfund.custody.models import Instruction
 from peerfund.custody.services import custody_move
 from peerfund.funds.models import Withdrawal
 from peerfund.funds.rules import cooling_off_fen, withdrawal_fee_fen
-from peerfund.funds.services.transitions import transition
 from peerfund.ledger import services as ledger
 from peerfund.ledger.chart import AccountKind, EntryKind
 from peerfund.notify.services import notify

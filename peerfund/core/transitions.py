@@ -1,5 +1,5 @@
-"""Explicit state moves for deposit orders and withdrawals: an illegal move raises,
-every move is audited."""
+"""Explicit state machines: a model declares TRANSITIONS {from: {to, …}}; an illegal
+move raises, every move is audited (deposit orders, withdrawals, loans, …)."""
 from django.db import models
 
 from peerfund.core.audit import audit_record

@@ -1,0 +1,106 @@
+"""Loan products, loans (from application to listing, full or failed) and bids.
+
+Origination, review, disbursement and servicing build on these in later steps; the
+listing and bidding core is here: a loan's `left_fen` only ever moves through one
+guarded UPDATE (see services/bidding.py), so a hot loan cannot be over-subscribed.
+"""
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from peerfund.lending.schedules import DayCount, Method, Rounding
+
+RISK_LEVELS = ("C1", "C2", "C3", "C4", "C5")
+
+
+class LoanProduct(models.Model):
+    name = models.CharField(max_length=60)
+    min_amount_fen = models.BigIntegerField()
+    max_amount_fen = models.BigIntegerField()
+    terms_months = models.JSONField(help_text="allowed terms, e.g. [3, 6, 12]")
+    method = models.CharField(max_length=20, choices=Method.choices)
+    day_count = models.CharField(max_length=12, choices=DayCount.choices, default=DayCount.THIRTY_360)
+    rounding = models.CharField(max_length=4, choices=Rounding.choices, default=Rounding.FEN)
+    rate_min = models.DecimalField(max_digits=6, decimal_places=4)
+    rate_max = models.DecimalField(max_digits=6, decimal_places=4)
+    service_fee_rate = models.DecimalField(max_digits=6, decimal_places=4, help_text="share of the principal, taken at disbursement")
+    min_bid_fen = models.BigIntegerField(default=10_000)
+    bid_step_fen = models.BigIntegerField(default=10_000)
+    max_per_investor_fen = models.BigIntegerField()
+    listing_days = models.PositiveSmallIntegerField(default=7)
+    required_documents = models.JSONField(default=list)
+    required_risk_level = models.CharField(max_length=2, default="C2")
+    auto_invest_share = models.DecimalField(max_digits=4, decimal_places=2, default="0.80")
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(min_amount_fen__gt=0) & Q(max_amount_fen__gte=F("min_amount_fen")), name="product_amount_range"),
+            models.CheckConstraint(condition=Q(rate_max__gte=F("rate_min")), name="product_rate_range"),
+            models.CheckConstraint(condition=Q(min_bid_fen__gt=0) & Q(bid_step_fen__gt=0), name="product_bid_rules"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Loan(models.Model):
+    class Status(models.TextChoices):
+        LISTED = "listed", _("Open for bids")
+        FULL = "full", _("Full, in full review")
+        FAILED = "failed", _("Failed to fill")
+        DISBURSED = "disbursed", _("Disbursed")
+
+    TRANSITIONS = {
+        Status.LISTED: {Status.FULL, Status.FAILED},
+        Status.FULL: {Status.DISBURSED, Status.FAILED},
+    }
+
+    borrower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loans")
+    product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="loans")
+    title = models.CharField(max_length=120)
+    purpose = models.CharField(max_length=200, blank=True)
+    amount_fen = models.BigIntegerField()
+    left_fen = models.BigIntegerField()
+    months = models.PositiveSmallIntegerField()
+    annual_rate = models.DecimalField(max_digits=6, decimal_places=4)
+    grade = models.CharField(max_length=2)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.LISTED, db_index=True)
+    listed_at = models.DateTimeField()
+    deadline = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(left_fen__gte=0) & Q(left_fen__lte=F("amount_fen")), name="loan_left_within_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} [{self.status}]"
+
+
+class Bid(models.Model):
+    class Status(models.TextChoices):
+        FROZEN = "frozen", _("Frozen")
+        RELEASED = "released", _("Released")
+        DISBURSED = "disbursed", _("Lent")
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="bids")
+    investor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bids")
+    amount_fen = models.BigIntegerField()
+    key = models.CharField(max_length=120)
+    auto = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.FROZEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["investor", "key"], name="bid_investor_key_unique"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="bid_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"bid {self.pk} on loan {self.loan_id}"

@@ -1,0 +1,116 @@
+"""Manual bids: every rule refuses with its figure; the loan fills to exactly its
+amount and turns full; a failed listing releases every frozen fen."""
+import datetime as dt
+
+import pytest
+
+from peerfund.accounts.errors import AccountError, MoneyActionsLocked
+from peerfund.core import clock
+from peerfund.core.errors import Conflict
+from peerfund.ledger.selectors import user_balances
+from peerfund.lending.models import Bid, Loan
+from peerfund.lending.services.bidding import bid_place, loans_fail_expired
+from peerfund.tests_support.money import pay_deposit
+from peerfund.tests_support.people import TRADE_PASSWORD
+
+
+@pytest.fixture
+def funded_investors(investor, other_investor, django_capture_on_commit_callbacks):
+    for user in (investor, other_investor):
+        pay_deposit(user, 600_000, django_capture_on_commit_callbacks, key=f"seed-{user.pk}")
+    return investor, other_investor
+
+
+def bid(user, loan, amount, capture, key="b", password=TRADE_PASSWORD):
+    with capture(execute=True):
+        return bid_place(investor=user, loan_id=loan.pk, amount_fen=amount, trade_password=password, key=key)
+
+
+def test_bids_fill_a_loan_exactly_and_make_it_full(funded_investors, make_user, list_loan, django_capture_on_commit_callbacks):
+    first, second = funded_investors
+    loan = list_loan(make_user(username="borrower"), amount_fen=800_000)
+    bid(first, loan, 500_000, django_capture_on_commit_callbacks, key="a")
+    assert user_balances(first) == {"user_available": 100_000, "user_frozen": 500_000}
+    bid(second, loan, 300_000, django_capture_on_commit_callbacks, key="b")
+    loan.refresh_from_db()
+    assert (loan.left_fen, loan.status) == (0, Loan.Status.FULL)
+    assert sum(Bid.objects.filter(loan=loan).values_list("amount_fen", flat=True)) == 800_000
+
+
+def test_a_repeated_key_is_the_same_bid(funded_investors, make_user, list_loan, django_capture_on_commit_callbacks):
+    first, _second = funded_investors
+    loan = list_loan(make_user(username="borrower"))
+    one = bid(first, loan, 100_000, django_capture_on_commit_callbacks, key="same")
+    assert bid(first, loan, 100_000, django_capture_on_commit_callbacks, key="same").pk == one.pk
+    with pytest.raises(Conflict):
+        bid(first, loan, 200_000, django_capture_on_commit_callbacks, key="same")
+    assert user_balances(first)["user_frozen"] == 100_000
+
+
+@pytest.mark.parametrize(
+    ("amount", "code"),
+    [(5_000, "bid.below_minimum"), (15_000, "bid.step"), (600_000, "bid.above_per_investor"), (1_100_000, "bid.above_left")],
+)
+def test_amount_rules(funded_investors, make_user, list_loan, django_capture_on_commit_callbacks, amount, code):
+    first, _second = funded_investors
+    loan = list_loan(make_user(username="borrower"))
+    with pytest.raises(AccountError) as excinfo:
+        bid(first, loan, amount, django_capture_on_commit_callbacks)
+    assert excinfo.value.code == code and excinfo.value.extra["field"] == "amount"
+    loan.refresh_from_db()
+    assert loan.left_fen == 1_000_000 and not Bid.objects.exists()
+
+
+def test_above_balance_own_loan_risk_level_and_trade_password(funded_investors, make_user, list_loan, django_capture_on_commit_callbacks, product):
+    from peerfund.accounts.models import RiskAssessment
+
+    first, second = funded_investors
+    product.max_per_investor_fen = 10_000_000
+    product.save()
+    loan = list_loan(make_user(username="borrower"), amount_fen=2_000_000)
+    with pytest.raises(AccountError) as excinfo:
+        bid(first, loan, 700_000, django_capture_on_commit_callbacks)
+    assert excinfo.value.code == "bid.insufficient"
+    own = list_loan(first)
+    with pytest.raises(AccountError) as excinfo:
+        bid(first, own, 100_000, django_capture_on_commit_callbacks)
+    assert excinfo.value.code == "bid.own_loan"
+    RiskAssessment.objects.filter(user=second).update(level="C1")
+    with pytest.raises(AccountError) as excinfo:
+        bid(second, loan, 100_000, django_capture_on_commit_callbacks)
+    assert excinfo.value.code == "bid.risk_level" and excinfo.value.extra["required"] == "C2"
+    with pytest.raises(AccountError) as excinfo:
+        bid(first, loan, 100_000, django_capture_on_commit_callbacks, password="000000")
+    assert excinfo.value.code == "trade_password.wrong"
+    for _ in range(3):
+        with pytest.raises(AccountError):
+            bid(first, loan, 100_000, django_capture_on_commit_callbacks, password="000000")
+    with pytest.raises(MoneyActionsLocked):  # the fifth wrong try locks money actions
+        bid(first, loan, 100_000, django_capture_on_commit_callbacks, password="000000")
+    with pytest.raises(MoneyActionsLocked):
+        bid(first, loan, 100_000, django_capture_on_commit_callbacks)
+    assert not Bid.objects.exists()
+
+
+def test_a_closed_loan_takes_no_bids(funded_investors, make_user, list_loan, django_capture_on_commit_callbacks):
+    first, _second = funded_investors
+    loan = list_loan(make_user(username="borrower"), deadline=clock.now() - dt.timedelta(minutes=1))
+    with pytest.raises(AccountError) as excinfo:
+        bid(first, loan, 100_000, django_capture_on_commit_callbacks)
+    assert excinfo.value.code == "bid.closed"
+
+
+def test_a_failed_listing_releases_every_frozen_fen(funded_investors, make_user, list_loan, django_capture_on_commit_callbacks):
+    first, second = funded_investors
+    loan = list_loan(make_user(username="borrower"))
+    bid(first, loan, 300_000, django_capture_on_commit_callbacks, key="x")
+    bid(second, loan, 200_000, django_capture_on_commit_callbacks, key="y")
+    clock.travel_to(clock.business_date() + dt.timedelta(days=8))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert loans_fail_expired() == 1
+        assert loans_fail_expired() == 0  # idempotent
+    loan.refresh_from_db()
+    assert loan.status == Loan.Status.FAILED
+    assert set(Bid.objects.values_list("status", flat=True)) == {Bid.Status.RELEASED}
+    for user in (first, second):
+        assert user_balances(user) == {"user_available": 600_000, "user_frozen": 0}

@@ -1,0 +1,81 @@
+"""Many threads racing for the last ¥100 of a loan: exactly one wins, and the loan is
+never over-subscribed."""
+import datetime as dt
+import threading
+from contextlib import nullcontext
+from decimal import Decimal
+
+import pytest
+from django.db import connections
+
+from peerfund.accounts.models import Verification
+from peerfund.accounts.questionnaire import QUESTIONS
+from peerfund.accounts.services.risk import assessment_submit
+from peerfund.accounts.services.security import trade_password_set
+from peerfund.core import clock
+from peerfund.custody.services import custody_account_open, platform_accounts_open
+from peerfund.ledger.invariants import ledger_check
+from peerfund.lending.models import Bid, Loan, LoanProduct
+from peerfund.lending.schedules import Method
+from peerfund.lending.services.bidding import BidRefused, bid_place
+from peerfund.tests_support.money import pay_deposit
+from peerfund.tests_support.people import TRADE_PASSWORD
+
+pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
+RACERS = 16
+
+
+def _committing(execute=True):
+    """Stands in for django_capture_on_commit_callbacks: here transactions commit for real."""
+    return nullcontext()
+
+
+def test_racing_for_the_last_100_yuan(make_user, settings):
+    settings.PEERFUND_COOLING_OFF_DAYS = 0
+    platform_accounts_open()
+    product = LoanProduct.objects.create(
+        name="hot", min_amount_fen=10_000, max_amount_fen=10**9, terms_months=[12], method=Method.EQUAL_INSTALMENT,
+        rate_min=Decimal("0.1"), rate_max=Decimal("0.1"), service_fee_rate=Decimal("0.01"), min_bid_fen=10_000, bid_step_fen=10_000,
+        max_per_investor_fen=10**9, required_risk_level="C1",
+    )
+    borrower = make_user(username="hot-borrower")
+    # More racers than sandbox identities: each is verified directly for this test.
+    investors = [make_user(username=f"racer{i}") for i in range(RACERS)]
+    for i, user in enumerate(investors):
+        Verification.objects.create(user=user, kind="person", status="verified", real_name=f"测试{i}", id_number=f"11010119900101{i:04d}")
+        custody_account_open(user=user)
+        trade_password_set(user=user, new=TRADE_PASSWORD)
+        assessment_submit(user=user, answers={q.key: 2 for q in QUESTIONS})
+        pay_deposit(user, 100_000, _committing, key=f"seed{i}")
+    now = clock.now()
+    loan = Loan.objects.create(
+        borrower=borrower, product=product, title="hot", amount_fen=1_000_000, left_fen=10_000, months=12, annual_rate=Decimal("0.1"),
+        grade="A", listed_at=now, deadline=now + dt.timedelta(days=1),
+    )
+    winners, refused, errors = [], [], []
+    barrier = threading.Barrier(RACERS)
+
+    def race(user):
+        try:
+            barrier.wait()
+            bid_place(investor=user, loan_id=loan.pk, amount_fen=10_000, trade_password=TRADE_PASSWORD, key="last")
+            winners.append(user.pk)
+        except BidRefused as refusal:
+            refused.append(refusal.code)
+        except BaseException as exc:  # noqa: BLE001 - anything else fails the test
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=race, args=(user,)) for user in investors]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert len(winners) == 1 and len(refused) == RACERS - 1
+    assert set(refused) <= {"bid.above_left", "bid.closed"}  # lost the race, or saw the loan already full
+    loan.refresh_from_db()
+    assert (loan.left_fen, loan.status) == (0, Loan.Status.FULL)
+    assert Bid.objects.filter(loan=loan).count() == 1
+    assert ledger_check() == []
