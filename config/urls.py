@@ -15,6 +15,7 @@ urlpatterns = [
     path("me/", include("peerfund.accounts.urls")),
     path("invite/<str:code>/", account_views.invite_landing, name="invite_landing"),
     path("funds/", include("peerfund.funds.urls")),
+    path("loans/", include("peerfund.lending.urls")),
     path("backoffice/", include("peerfund.backoffice.urls")),
     path("backoffice/risk/", include("peerfund.risk.urls")),
     path("api/v1/", api.urls),

@@ -80,6 +80,10 @@ class Loan(models.Model):
     def __str__(self) -> str:
         return f"{self.title} [{self.status}]"
 
+    @property
+    def funded_percent(self) -> int:
+        return int((self.amount_fen - self.left_fen) * 100 // self.amount_fen)
+
 
 class Bid(models.Model):
     class Status(models.TextChoices):

@@ -48,6 +48,8 @@ def test_demo_loads_a_consistent_platform_once(capsys):
     assert ScoreModel.objects.get(is_active=True).metrics["cross_validation"]["scorecard"]["auc"] >= 0.79
     assert {"pass", "reject"} <= set(CreditDecision.objects.values_list("outcome", flat=True))
     assert AmlAlert.objects.filter(kind="large").exists()
+    hall = Client().get("/loans/").content.decode()
+    assert "装修周转" in hall and "小店进货" in hall
 
 
 def test_demo_logins_are_printed(capsys):

@@ -1,0 +1,115 @@
+"""REST API of the investment hall and bidding. Bids need an Idempotency-Key."""
+from decimal import Decimal
+
+from ninja import Router, Schema
+from ninja.decorators import decorate_view
+from ninja.responses import Status
+
+from peerfund.core.idempotency import idempotent
+from peerfund.core.masking import mask_name
+from peerfund.lending.models import Bid, Loan
+from peerfund.lending.selectors import HallFilters, bids_of, bids_public, hall_page, loan_get_public, loan_schedule
+from peerfund.lending.services.bidding import bid_place
+
+router = Router(tags=["lending"])
+
+
+class LoanOut(Schema):
+    id: int
+    title: str
+    grade: str
+    annual_rate: str
+    months: int
+    method: str
+    amount_fen: int
+    left_fen: int
+    funded_percent: int
+    status: str
+    deadline: str
+
+    @staticmethod
+    def of(loan: Loan) -> "LoanOut":
+        return LoanOut(
+            id=loan.pk, title=loan.title, grade=loan.grade, annual_rate=str(loan.annual_rate), months=loan.months, method=loan.product.method,
+            amount_fen=loan.amount_fen, left_fen=loan.left_fen, funded_percent=loan.funded_percent, status=loan.status,
+            deadline=loan.deadline.isoformat(),
+        )
+
+
+class HallOut(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[LoanOut]
+
+
+@router.get("", response=HallOut, summary="Open loans, filtered and sorted", auth=None)
+def hall(request, rate_min: Decimal | None = None, rate_max: Decimal | None = None, months_max: int | None = None, grade: str = "",
+         method: str = "", left_min_fen: int | None = None, sort: str = "newest", page: int = 1):
+    filters = HallFilters(rate_min=rate_min, rate_max=rate_max, months_max=months_max, grades=tuple(g for g in grade.split(",") if g),
+                          method=method, left_min_fen=left_min_fen, sort=sort)
+    result = hall_page(filters, page)
+    return HallOut(count=result.paginator.count, page=result.number, pages=result.paginator.num_pages, results=[LoanOut.of(loan) for loan in result])
+
+
+class InstalmentOut(Schema):
+    number: int
+    due_date: str
+    principal_fen: int
+    interest_fen: int
+
+
+class BidPublicOut(Schema):
+    investor: str
+    amount_fen: int
+    auto: bool
+
+
+class LoanDetailOut(LoanOut):
+    borrower: str
+    purpose: str
+    schedule: list[InstalmentOut]
+    bids: list[BidPublicOut]
+
+
+@router.get("/{loan_id}", response=LoanDetailOut, summary="One loan: plan and bids (names masked)", auth=None)
+def loan_detail(request, loan_id: int):
+    loan = loan_get_public(loan_id)
+    return LoanDetailOut(
+        **LoanOut.of(loan).dict(),
+        borrower=mask_name(loan.borrower.display_name or loan.borrower.username),
+        purpose=loan.purpose,
+        schedule=[InstalmentOut(number=i.number, due_date=i.due_date.isoformat(), principal_fen=i.principal_fen, interest_fen=i.interest_fen) for i in loan_schedule(loan)],
+        bids=[BidPublicOut(investor=b["investor"], amount_fen=b["amount_fen"], auto=b["auto"]) for b in bids_public(loan)],
+    )
+
+
+class BidIn(Schema):
+    amount_fen: int
+    trade_password: str
+
+
+class BidOut(Schema):
+    id: int
+    loan_id: int
+    amount_fen: int
+    status: str
+    auto: bool
+
+    @staticmethod
+    def of(bid: Bid) -> "BidOut":
+        return BidOut(id=bid.pk, loan_id=bid.loan_id, amount_fen=bid.amount_fen, status=bid.status, auto=bid.auto)
+
+
+@router.post("/{loan_id}/bids", response={201: BidOut}, summary="Bid on a loan")
+@decorate_view(idempotent)
+def bid_create(request, loan_id: int, payload: BidIn):
+    """Needs an `Idempotency-Key` header and the trade password; a broken rule is a
+    400 naming it (minimum, step, left, per investor, balance, risk level, own loan)."""
+    bid = bid_place(investor=request.user, loan_id=loan_id, amount_fen=payload.amount_fen, trade_password=payload.trade_password, key=request.idempotency_key)
+    return Status(201, BidOut.of(bid))
+
+
+@router.get("/bids/mine", response=list[BidOut], summary="My bids, newest first")
+def my_bids(request):
+    return [BidOut.of(b) for b in bids_of(request.user)[:200]]

@@ -1,0 +1,81 @@
+"""Reads for the investment hall (投资大厅) and loan pages."""
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+
+from peerfund.core.errors import NotFound
+from peerfund.core.masking import mask_name
+from peerfund.lending.models import Bid, Loan
+from peerfund.lending.schedules import Instalment, Terms, build_schedule
+
+SORTS = {
+    "newest": ("-listed_at", "-id"),
+    "rate": ("-annual_rate", "id"),
+    "term": ("months", "id"),
+    "left": ("left_fen", "id"),
+}
+
+
+@dataclass(frozen=True)
+class HallFilters:
+    rate_min: Decimal | None = None
+    rate_max: Decimal | None = None
+    months_max: int | None = None
+    grades: tuple[str, ...] = ()
+    method: str = ""
+    left_min_fen: int | None = None
+    sort: str = "newest"
+
+
+def open_loans(filters: HallFilters) -> QuerySet[Loan]:
+    loans = Loan.objects.filter(status=Loan.Status.LISTED).select_related("product")
+    if filters.rate_min is not None:
+        loans = loans.filter(annual_rate__gte=filters.rate_min)
+    if filters.rate_max is not None:
+        loans = loans.filter(annual_rate__lte=filters.rate_max)
+    if filters.months_max:
+        loans = loans.filter(months__lte=filters.months_max)
+    if filters.grades:
+        loans = loans.filter(grade__in=filters.grades)
+    if filters.method:
+        loans = loans.filter(product__method=filters.method)
+    if filters.left_min_fen:
+        loans = loans.filter(left_fen__gte=filters.left_min_fen)
+    return loans.order_by(*SORTS.get(filters.sort, SORTS["newest"]))
+
+
+def hall_page(filters: HallFilters, page: int, per_page: int = 20):
+    return Paginator(open_loans(filters), per_page).get_page(page)
+
+
+def loan_get_public(loan_id: int) -> Loan:
+    """A loan anyone may look at: listed or past listing (never a draft)."""
+    loan = Loan.objects.select_related("product", "borrower").filter(pk=loan_id).first()
+    if loan is None:
+        raise NotFound("Not found.", "not_found")
+    return loan
+
+
+def loan_schedule(loan: Loan) -> list[Instalment]:
+    product = loan.product
+    return build_schedule(
+        Terms(
+            principal_fen=loan.amount_fen, annual_rate=loan.annual_rate, months=loan.months, method=product.method,
+            start_date=loan.listed_at.date(), day_count=product.day_count, rounding=product.rounding,
+        )
+    )
+
+
+def bids_public(loan: Loan) -> list[dict]:
+    """The bid list as everyone sees it: names masked."""
+    return [
+        {"investor": mask_name(bid.investor.display_name or bid.investor.username), "amount_fen": bid.amount_fen, "auto": bid.auto, "at": bid.created_at}
+        for bid in Bid.objects.filter(loan=loan).select_related("investor").order_by("id")
+    ]
+
+
+def bids_of(user) -> QuerySet[Bid]:
+    return Bid.objects.filter(investor=user).select_related("loan").order_by("-id")
+

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from peerfund.lending import views
+
+app_name = "lending"
+urlpatterns = [
+    path("", views.hall, name="hall"),
+    path("<int:loan_id>/", views.loan_detail, name="loan"),
+    path("my-bids/", views.my_bids, name="my_bids"),
+]

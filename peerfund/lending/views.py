@@ -1,0 +1,71 @@
+"""Investment hall, loan detail with the bid form, and my bids."""
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from peerfund.core.errors import ApplicationError
+from peerfund.core.forms import add_application_error
+from peerfund.core.masking import mask_name
+from peerfund.core.money import format_fen
+from peerfund.lending.forms import BidForm, HallFilterForm
+from peerfund.lending.selectors import HallFilters, bids_of, bids_public, hall_page, loan_get_public, loan_schedule
+from peerfund.lending.services.bidding import bid_place
+
+
+def _filters(form: HallFilterForm) -> HallFilters:
+    if not form.is_valid():
+        return HallFilters()
+    data = form.cleaned_data
+    percent = Decimal(100)
+    return HallFilters(
+        rate_min=data["rate_min"] / percent if data.get("rate_min") is not None else None,
+        rate_max=data["rate_max"] / percent if data.get("rate_max") is not None else None,
+        months_max=data.get("months_max"),
+        grades=tuple(data.get("grades") or ()),
+        method=data.get("method") or "",
+        left_min_fen=data.get("left_min"),
+        sort=data.get("sort") or "newest",
+    )
+
+
+def hall(request):
+    form = HallFilterForm(request.GET or None)
+    page = hall_page(_filters(form), request.GET.get("page", 1))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "lending/hall.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+def loan_detail(request, loan_id: int):
+    loan = loan_get_public(loan_id)
+    form = BidForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"/accounts/login/?next={request.path}")
+        if form.is_valid():
+            try:
+                bid = bid_place(
+                    investor=request.user, loan_id=loan.pk, amount_fen=form.cleaned_data["amount"],
+                    trade_password=form.cleaned_data["trade_password"], key=form.cleaned_data["key"],
+                )
+            except ApplicationError as error:
+                add_application_error(form, error)
+            else:
+                messages.success(request, _("Bid of %(amount)s placed; the money is frozen until the loan is full.") % {"amount": format_fen(bid.amount_fen)})
+                return redirect("lending:loan", loan_id=loan.pk)
+    context = {
+        "loan": loan,
+        "form": form,
+        "schedule": loan_schedule(loan),
+        "bids": bids_public(loan),
+        "borrower": mask_name(loan.borrower.display_name or loan.borrower.username),
+    }
+    return render(request, "lending/loan.html", context)
+
+
+@login_required
+def my_bids(request):
+    return render(request, "lending/my_bids.html", {"bids": bids_of(request.user)[:100]})
