@@ -57,6 +57,11 @@ class Custodian(Protocol):
 
     def query_request(self, *, request_no: str) -> Reply: ...
 
+    def authorise(self, *, request_no: str, account_no: str, scope: str, limit_fen: int) -> Reply:
+        """The account holder lets the platform act for them within a limit (e.g.
+        auto-invest bids, 自动投标授权). The bank keeps the authorisation."""
+        ...
+
     def daily_statement(self, *, business_date: dt.date) -> dict[str, Any]: ...
 
 

@@ -83,6 +83,9 @@ class HttpCustodian:
     def query_account(self, *, account_no):
         return self._call("query_account", {"account_no": account_no})
 
+    def authorise(self, *, request_no, account_no, scope, limit_fen):
+        return self._reply("authorise", {"request_no": request_no, "account_no": account_no, "scope": scope, "limit_fen": limit_fen})
+
     def query_request(self, *, request_no):
         return self._reply("query_request", {"request_no": request_no})
 

@@ -160,3 +160,16 @@ def deposit_entry_post(instruction: Instruction) -> Entry:
         memo="deposit confirmed by custodian",
     )
 
+
+
+def custody_authorise(*, user, scope: str, limit_fen: int) -> str:
+    """Ask the bank for the user's standing authorisation (e.g. auto-invest bids up to
+    a limit). Returns the bank's request number as the authorisation reference."""
+    account = CustodyAccount.objects.filter(owner=user).first()
+    if account is None:
+        raise CustodyError(_("Open your custody account first."), "custody.no_account")
+    request_no = _request_no("AU", f"{user.pk}:{scope}:{limit_fen}")
+    reply = get_custodian().authorise(request_no=request_no, account_no=account.account_no, scope=scope, limit_fen=limit_fen)
+    if reply.status != SUCCEEDED:
+        raise CustodyError(_("The custodian bank refused the authorisation: %(reason)s") % {"reason": reply.reason}, "custody.authorise_failed")
+    return request_no

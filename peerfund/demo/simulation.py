@@ -209,9 +209,11 @@ def _lending_market(users: dict[str, User]) -> None:
     """Products and loans in the investment hall, with real bids (one loan full)."""
     from decimal import Decimal
 
-    from peerfund.lending.models import Loan, LoanProduct
+    from peerfund.lending.models import LoanProduct
     from peerfund.lending.schedules import Method
+    from peerfund.lending.services.auto_invest import auto_invest_rule_save
     from peerfund.lending.services.bidding import bid_place
+    from peerfund.lending.services.listing import loan_list
 
     salary = LoanProduct.objects.create(
         name="工薪贷", min_amount_fen=100_000, max_amount_fen=20_000_000, terms_months=[3, 6, 12], method=Method.EQUAL_INSTALMENT,
@@ -223,20 +225,20 @@ def _lending_market(users: dict[str, User]) -> None:
         rate_min=Decimal("0.10"), rate_max=Decimal("0.15"), service_fee_rate=Decimal("0.03"), max_per_investor_fen=2_000_000,
         required_documents=["id", "licence"], required_risk_level="C3",
     )
-    now = clock.now()
+    auto_invest_rule_save(
+        investor=users["wangwei"], rate_min=Decimal("0.08"), rate_max=Decimal("0.12"), months_min=1, months_max=12,
+        grades=["A", "B"], amount_per_loan_fen=50_000, keep_balance_fen=100_000,
+    )
     listings = [
         (users["liuyang"], salary, "装修周转", "home repairs", 300_000, 6, "0.0950", "B"),
         (users["chenjing"], business, "小店进货", "stock for a shop", 2_000_000, 12, "0.1200", "C"),
         (users["liuyang"], salary, "教育培训", "a training course", 150_000, 3, "0.0880", "A"),
     ]
     loans = [
-        Loan.objects.create(
-            borrower=borrower, product=product, title=title, purpose=purpose, amount_fen=amount, left_fen=amount, months=months,
-            annual_rate=Decimal(rate), grade=grade, listed_at=now, deadline=now + dt.timedelta(days=product.listing_days),
-        )
+        loan_list(borrower=borrower, product=product, title=title, purpose=purpose, amount_fen=amount, months=months, annual_rate=Decimal(rate), grade=grade)
         for borrower, product, title, purpose, amount, months, rate, grade in listings
     ]
-    for user, loan, amount in ((users["lina"], loans[2], 100_000), (users["wangwei"], loans[2], 50_000), (users["zhangmin"], loans[0], 100_000)):
+    for user, loan, amount in ((users["lina"], loans[2], 100_000), (users["zhangmin"], loans[0], 100_000)):
         try:
             bid_place(investor=user, loan_id=loan.pk, amount_fen=amount, trade_password=DEMO_TRADE_PASSWORD, key=f"demo-bid-{loan.pk}")
         except AccountError:

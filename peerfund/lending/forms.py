@@ -25,3 +25,14 @@ class BidForm(BootstrapFormMixin, forms.Form):
     amount = YuanField(label=_("Amount (yuan)"))
     trade_password = forms.CharField(label=_("Trade password"), widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
     key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=lambda: uuid.uuid4().hex)
+
+
+class AutoInvestForm(BootstrapFormMixin, forms.Form):
+    enabled = forms.BooleanField(label=_("On (authorises the custodian bank to bid for you)"), required=False, initial=True)
+    rate_min = forms.DecimalField(label=_("Rate from (%)"), min_value=0, max_value=36, decimal_places=2)
+    rate_max = forms.DecimalField(label=_("Rate to (%)"), min_value=0, max_value=36, decimal_places=2)
+    months_min = forms.IntegerField(label=_("Term from (months)"), min_value=1, max_value=36, initial=1)
+    months_max = forms.IntegerField(label=_("Term to (months)"), min_value=1, max_value=36, initial=12)
+    grades = forms.MultipleChoiceField(label=_("Grades"), choices=[(g, g) for g in "ABCDE"], widget=forms.CheckboxSelectMultiple)
+    amount_per_loan = YuanField(label=_("Amount per loan (yuan)"))
+    keep_balance = YuanField(label=_("Always keep (yuan)"), required=False, min_fen=0)

@@ -4,6 +4,8 @@ Origination, review, disbursement and servicing build on these in later steps; t
 listing and bidding core is here: a loan's `left_fen` only ever moves through one
 guarded UPDATE (see services/bidding.py), so a hot loan cannot be over-subscribed.
 """
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -31,7 +33,7 @@ class LoanProduct(models.Model):
     listing_days = models.PositiveSmallIntegerField(default=7)
     required_documents = models.JSONField(default=list)
     required_risk_level = models.CharField(max_length=2, default="C2")
-    auto_invest_share = models.DecimalField(max_digits=4, decimal_places=2, default="0.80")
+    auto_invest_share = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("0.80"))
     enabled = models.BooleanField(default=True)
 
     class Meta:
@@ -108,3 +110,48 @@ class Bid(models.Model):
 
     def __str__(self) -> str:
         return f"bid {self.pk} on loan {self.loan_id}"
+
+
+class AutoInvestRule(models.Model):
+    """An investor's standing instruction (自动投标). Rules queue fairly: the one that
+    invested longest ago (or never) goes first, and a rule that invests goes to the back."""
+
+    investor = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="auto_invest_rule")
+    enabled = models.BooleanField(default=True)
+    rate_min = models.DecimalField(max_digits=6, decimal_places=4)
+    rate_max = models.DecimalField(max_digits=6, decimal_places=4)
+    months_min = models.PositiveSmallIntegerField(default=1)
+    months_max = models.PositiveSmallIntegerField(default=36)
+    grades = models.JSONField(default=list)
+    amount_per_loan_fen = models.BigIntegerField()
+    keep_balance_fen = models.BigIntegerField(default=0)
+    bank_authorisation = models.CharField(max_length=80, blank=True)
+    last_invested_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(rate_max__gte=F("rate_min")) & Q(months_max__gte=F("months_min")), name="auto_rule_ranges"),
+            models.CheckConstraint(condition=Q(amount_per_loan_fen__gt=0) & Q(keep_balance_fen__gte=0), name="auto_rule_amounts"),
+        ]
+
+    def __str__(self) -> str:
+        return f"auto-invest of {self.investor_id}"
+
+
+class AutoInvestLog(models.Model):
+    """What a rule did with a loan and why: shown to the investor as it is."""
+
+    rule = models.ForeignKey(AutoInvestRule, on_delete=models.CASCADE, related_name="log")
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="+")
+    amount_fen = models.BigIntegerField(default=0)
+    invested = models.BooleanField()
+    explanation = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["rule", "loan"], name="auto_log_once_per_loan")]
+
+    def __str__(self) -> str:
+        return self.explanation

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.hall, name="hall"),
     path("<int:loan_id>/", views.loan_detail, name="loan"),
     path("my-bids/", views.my_bids, name="my_bids"),
+    path("auto-invest/", views.auto_invest, name="auto_invest"),
 ]

@@ -10,8 +10,10 @@ from peerfund.core.errors import ApplicationError
 from peerfund.core.forms import add_application_error
 from peerfund.core.masking import mask_name
 from peerfund.core.money import format_fen
-from peerfund.lending.forms import BidForm, HallFilterForm
+from peerfund.lending.forms import AutoInvestForm, BidForm, HallFilterForm
+from peerfund.lending.models import AutoInvestLog, AutoInvestRule
 from peerfund.lending.selectors import HallFilters, bids_of, bids_public, hall_page, loan_get_public, loan_schedule
+from peerfund.lending.services.auto_invest import auto_invest_rule_save
 from peerfund.lending.services.bidding import bid_place
 
 
@@ -69,3 +71,31 @@ def loan_detail(request, loan_id: int):
 @login_required
 def my_bids(request):
     return render(request, "lending/my_bids.html", {"bids": bids_of(request.user)[:100]})
+
+
+@login_required
+def auto_invest(request):
+    rule = AutoInvestRule.objects.filter(investor=request.user).first()
+    initial = {}
+    if rule is not None:
+        initial = {
+            "enabled": rule.enabled, "rate_min": rule.rate_min * 100, "rate_max": rule.rate_max * 100, "months_min": rule.months_min,
+            "months_max": rule.months_max, "grades": rule.grades, "amount_per_loan": format_fen(rule.amount_per_loan_fen, symbol=False),
+            "keep_balance": format_fen(rule.keep_balance_fen, symbol=False),
+        }
+    form = AutoInvestForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            auto_invest_rule_save(
+                investor=request.user, enabled=data["enabled"], rate_min=data["rate_min"] / 100, rate_max=data["rate_max"] / 100,
+                months_min=data["months_min"], months_max=data["months_max"], grades=data["grades"],
+                amount_per_loan_fen=data["amount_per_loan"], keep_balance_fen=data.get("keep_balance") or 0,
+            )
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, _("Auto-invest rule saved."))
+            return redirect("lending:auto_invest")
+    log = AutoInvestLog.objects.filter(rule=rule).select_related("loan")[:50] if rule else []
+    return render(request, "lending/auto_invest.html", {"form": form, "rule": rule, "log": log})

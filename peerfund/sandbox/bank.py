@@ -172,6 +172,22 @@ class SandboxBank:
                 status=BankCallback.Status.LOST if lost else BankCallback.Status.PENDING,
             )
 
+    def authorise(self, *, request_no: str, account_no: str, scope: str, limit_fen: int) -> Reply:
+        with transaction.atomic():
+            prior = BankRequest.objects.filter(request_no=request_no).first()
+            if prior is not None:
+                return Reply(request_no, prior.status, prior.reason)
+            status, reason = SUCCEEDED, ""
+            if not BankAccount.objects.filter(account_no=account_no).exists():
+                status, reason = FAILED, "ACCOUNT_NOT_FOUND"
+            elif not isinstance(limit_fen, int) or limit_fen <= 0:
+                status, reason = FAILED, "INVALID_LIMIT"
+            BankRequest.objects.create(
+                request_no=request_no, op="authorise", payload={"account_no": account_no, "scope": scope, "limit_fen": limit_fen},
+                status=status, reason=reason, business_date=clock.business_date(),
+            )
+        return Reply(request_no, status, reason)
+
     # --- queries -----------------------------------------------------------------
     def query_account(self, *, account_no: str) -> dict[str, int]:
         account = BankAccount.objects.filter(account_no=account_no).first()

@@ -12,7 +12,7 @@ from peerfund.custody import signing
 from peerfund.custody.gateway import MONEY_OPS, CustodianUnavailable
 from peerfund.sandbox.bank import SandboxBank
 
-REPLY_OPS = {*MONEY_OPS, "open_account", "query_request"}
+REPLY_OPS = {*MONEY_OPS, "open_account", "query_request", "authorise"}
 
 
 def _signed(data) -> HttpResponse:

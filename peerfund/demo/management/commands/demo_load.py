@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import translation
 
 from peerfund.demo.simulation import HISTORY_DAYS, demo_is_loaded, demo_load
 
@@ -14,5 +16,6 @@ class Command(BaseCommand):
             self.stdout.write("Demo platform already loaded.")
             return
         self.stdout.write(f"Loading the demo platform with {days} days of history…")
-        demo_load(days=days, progress=self.stdout.write)
+        with translation.override(settings.LANGUAGE_CODE):  # texts stored by the simulation read in the platform's language
+            demo_load(days=days, progress=self.stdout.write)
         self.stdout.write(self.style.SUCCESS("Demo platform loaded."))
