@@ -18,6 +18,7 @@ urlpatterns = [
     path("loans/", include("peerfund.lending.urls")),
     path("backoffice/", include("peerfund.backoffice.urls")),
     path("backoffice/risk/", include("peerfund.risk.urls")),
+    path("backoffice/lending/", include("peerfund.lending.backoffice_urls")),
     path("api/v1/", api.urls),
     path("custody/", include("peerfund.custody.urls")),
     path("sandbox/", include("peerfund.sandbox.urls")),

@@ -23,6 +23,7 @@ class StaffPermission(models.Model):
             ("view_audit", _("Read the audit log")),
             ("manage_risk", _("Risk console: credit models, rules, blacklist, decisions")),
             ("handle_aml", _("Handle anti-money-laundering alerts")),
+            ("manage_products", _("Manage loan products")),
         ]
 
     def __str__(self) -> str:

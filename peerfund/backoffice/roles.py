@@ -3,7 +3,7 @@ permissions. Kept in sync after every migrate."""
 from django.contrib.auth.models import Group, Permission
 
 ROLES: dict[str, tuple[str, ...]] = {
-    "operations": ("view_users", "review_withdrawals", "view_outbox"),
+    "operations": ("view_users", "review_withdrawals", "view_outbox", "manage_products"),
     "risk": ("view_users", "freeze_users", "approve_freeze", "review_verifications", "manage_risk", "handle_aml"),
     "finance": ("view_users", "review_withdrawals", "view_reconciliation"),
     "customer_service": ("view_users", "view_personal_data", "view_outbox"),
@@ -11,7 +11,7 @@ ROLES: dict[str, tuple[str, ...]] = {
     "auditor": ("view_users", "view_audit", "view_reconciliation"),
     "admin": (
         "view_users", "view_personal_data", "freeze_users", "approve_freeze", "review_verifications",
-        "review_withdrawals", "view_outbox", "view_reconciliation", "view_audit", "manage_risk", "handle_aml",
+        "review_withdrawals", "view_outbox", "view_reconciliation", "view_audit", "manage_risk", "handle_aml", "manage_products",
     ),
 }
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from peerfund.core.forms import BootstrapFormMixin, YuanField
+from peerfund.core.money import format_fen
 from peerfund.lending.schedules import Method
 
 
@@ -36,3 +37,59 @@ class AutoInvestForm(BootstrapFormMixin, forms.Form):
     grades = forms.MultipleChoiceField(label=_("Grades"), choices=[(g, g) for g in "ABCDE"], widget=forms.CheckboxSelectMultiple)
     amount_per_loan = YuanField(label=_("Amount per loan (yuan)"))
     keep_balance = YuanField(label=_("Always keep (yuan)"), required=False, min_fen=0)
+
+
+class ProductForm(BootstrapFormMixin, forms.ModelForm):
+    terms = forms.CharField(label=_("Terms (months, comma-separated)"), help_text=_("e.g. 3,6,12"))
+    documents = forms.CharField(label=_("Required documents (comma-separated)"), required=False, help_text=_("e.g. id,income"))
+    min_amount = YuanField(label=_("Smallest loan (yuan)"))
+    max_amount = YuanField(label=_("Largest loan (yuan)"))
+    min_bid = YuanField(label=_("Smallest bid (yuan)"))
+    bid_step = YuanField(label=_("Bid step (yuan)"))
+    max_per_investor = YuanField(label=_("Most per investor (yuan)"))
+    required_risk_level = forms.ChoiceField(label=_("Investors' risk level at least"), choices=[(level, level) for level in ("C1", "C2", "C3", "C4", "C5")])
+
+    class Meta:
+        from peerfund.lending.models import LoanProduct
+
+        model = LoanProduct
+        fields = ["name", "method", "day_count", "rounding", "rate_min", "rate_max", "service_fee_rate", "listing_days", "auto_invest_share", "enabled"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        product = self.instance
+        if product.pk:
+            yuan = lambda fen: format_fen(fen, symbol=False)  # noqa: E731
+            self.initial.update(
+                terms=",".join(str(t) for t in product.terms_months), documents=",".join(product.required_documents),
+                min_amount=yuan(product.min_amount_fen), max_amount=yuan(product.max_amount_fen), min_bid=yuan(product.min_bid_fen),
+                bid_step=yuan(product.bid_step_fen), max_per_investor=yuan(product.max_per_investor_fen), required_risk_level=product.required_risk_level,
+            )
+
+    def clean_terms(self):
+        try:
+            terms = sorted({int(part) for part in self.cleaned_data["terms"].split(",") if part.strip()})
+        except ValueError as exc:
+            raise forms.ValidationError(_("Whole months, separated by commas.")) from exc
+        if not terms or terms[0] < 1 or terms[-1] > 36:
+            raise forms.ValidationError(_("Terms are 1 to 36 months."))
+        return terms
+
+    def clean(self):
+        data = super().clean()
+        if data.get("min_amount") and data.get("max_amount") and data["min_amount"] > data["max_amount"]:
+            self.add_error("max_amount", _("The largest loan must not be below the smallest."))
+        if data.get("rate_min") is not None and data.get("rate_max") is not None and data["rate_min"] > data["rate_max"]:
+            self.add_error("rate_max", _("The highest rate must not be below the lowest."))
+        return data
+
+    def product(self):
+        """The product as edited (not saved: `product_save` does that)."""
+        product = super().save(commit=False)
+        data = self.cleaned_data
+        product.terms_months = data["terms"]
+        product.required_documents = [d.strip() for d in (data.get("documents") or "").split(",") if d.strip()]
+        product.min_amount_fen, product.max_amount_fen = data["min_amount"], data["max_amount"]
+        product.min_bid_fen, product.bid_step_fen, product.max_per_investor_fen = data["min_bid"], data["bid_step"], data["max_per_investor"]
+        product.required_risk_level = data["required_risk_level"]
+        return product

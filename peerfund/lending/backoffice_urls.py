@@ -1,0 +1,10 @@
+from django.urls import path
+
+from peerfund.lending import backoffice_views as views
+
+app_name = "lending_backoffice"
+urlpatterns = [
+    path("products/", views.products, name="products"),
+    path("products/new/", views.product_edit, name="product_new"),
+    path("products/<int:product_id>/", views.product_edit, name="product_edit"),
+]
