@@ -138,6 +138,23 @@ def on_postgresql():
 
 
 @pytest.fixture(scope="session")
+def artefact():
+    """The credit scorecard fitted once per test process (about two seconds)."""
+    from peerfund.risk.training import fit_artefact
+
+    return fit_artefact(scaling=dict(settings.PEERFUND_SCORE_SCALING))
+
+
+@pytest.fixture
+def active_model(db, artefact):
+    from peerfund.risk.models import ScoreModel
+    from peerfund.risk.services import score_model_activate
+
+    model = ScoreModel.objects.create(version="test-1", artefact=artefact, metrics={}, data_sha256="x", features=[])
+    return score_model_activate(staff=None, model=model)
+
+
+@pytest.fixture(scope="session")
 def artifacts_dir():
     path = os.path.join(settings.BASE_DIR, "test-artifacts")
     os.makedirs(path, exist_ok=True)

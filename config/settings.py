@@ -288,6 +288,12 @@ PEERFUND_PSI_ALERT = env_str("PEERFUND_PSI_ALERT", "0.25")
 # Anti-money-laundering: a single movement at or above this is a large-transaction report.
 PEERFUND_AML_LARGE_FEN = env_int("PEERFUND_AML_LARGE_FEN", 5_000_000)
 
+# --- lending ------------------------------------------------------------------------
+# Outstanding borrowing caps across all of a borrower's loans (2016 rules).
+PEERFUND_BORROW_CAP_PERSON_FEN = env_int("PEERFUND_BORROW_CAP_PERSON_FEN", 20_000_000)
+PEERFUND_BORROW_CAP_FIRM_FEN = env_int("PEERFUND_BORROW_CAP_FIRM_FEN", 100_000_000)
+PEERFUND_UPLOAD_MAX_BYTES = env_int("PEERFUND_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -24,6 +24,7 @@ class StaffPermission(models.Model):
             ("manage_risk", _("Risk console: credit models, rules, blacklist, decisions")),
             ("handle_aml", _("Handle anti-money-laundering alerts")),
             ("manage_products", _("Manage loan products")),
+            ("review_loans", _("Review loan applications")),
         ]
 
     def __str__(self) -> str:

@@ -4,14 +4,14 @@ from django.contrib.auth.models import Group, Permission
 
 ROLES: dict[str, tuple[str, ...]] = {
     "operations": ("view_users", "review_withdrawals", "view_outbox", "manage_products"),
-    "risk": ("view_users", "freeze_users", "approve_freeze", "review_verifications", "manage_risk", "handle_aml"),
+    "risk": ("view_users", "freeze_users", "approve_freeze", "review_verifications", "manage_risk", "handle_aml", "review_loans"),
     "finance": ("view_users", "review_withdrawals", "view_reconciliation"),
     "customer_service": ("view_users", "view_personal_data", "view_outbox"),
     "compliance": ("view_users", "view_personal_data", "freeze_users", "approve_freeze", "review_verifications", "view_audit", "handle_aml"),
     "auditor": ("view_users", "view_audit", "view_reconciliation"),
     "admin": (
         "view_users", "view_personal_data", "freeze_users", "approve_freeze", "review_verifications",
-        "review_withdrawals", "view_outbox", "view_reconciliation", "view_audit", "manage_risk", "handle_aml", "manage_products",
+        "review_withdrawals", "view_outbox", "view_reconciliation", "view_audit", "manage_risk", "handle_aml", "manage_products", "review_loans",
     ),
 }
 

@@ -155,3 +155,59 @@ class AutoInvestLog(models.Model):
 
     def __str__(self) -> str:
         return self.explanation
+
+
+class LoanApplication(models.Model):
+    """A borrower's application (借款申请): pre-screened by the risk engine, then a
+    first review (初审) and a final review (复审) by two different staff members."""
+
+    class Status(models.TextChoices):
+        FIRST_REVIEW = "first_review", _("Waiting for first review")
+        FINAL_REVIEW = "final_review", _("Waiting for final review")
+        LISTED = "listed", _("Approved and listed")
+        PRESCREEN_REJECTED = "prescreen_rejected", _("Declined at pre-screen")
+        REJECTED = "rejected", _("Declined at review")
+
+    TRANSITIONS = {
+        Status.FIRST_REVIEW: {Status.FINAL_REVIEW, Status.REJECTED},
+        Status.FINAL_REVIEW: {Status.LISTED, Status.REJECTED},
+    }
+    PENDING = (Status.FIRST_REVIEW, Status.FINAL_REVIEW)
+
+    borrower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loan_applications")
+    product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="applications")
+    amount_fen = models.BigIntegerField()
+    months = models.PositiveSmallIntegerField()
+    purpose = models.CharField(max_length=200)
+    attributes = models.JSONField()
+    status = models.CharField(max_length=20, choices=Status.choices)
+    decision = models.OneToOneField("risk.CreditDecision", null=True, on_delete=models.PROTECT, related_name="+")
+    first_reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    final_reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=300, blank=True)
+    loan = models.OneToOneField(Loan, null=True, blank=True, on_delete=models.PROTECT, related_name="application")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount_fen__gt=0), name="application_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"application {self.pk} [{self.status}]"
+
+
+class ApplicationDocument(models.Model):
+    class Kind(models.TextChoices):
+        ID = "id", _("ID card")
+        INCOME = "income", _("Proof of income")
+        EMPLOYMENT = "employment", _("Proof of employment")
+        LICENCE = "licence", _("Business licence")
+
+    application = models.ForeignKey(LoanApplication, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    file = models.FileField(upload_to="applications/%Y/%m/")
+    content_type = models.CharField(max_length=40)
+    size_bytes = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.kind} of application {self.application_id}"

@@ -43,6 +43,8 @@ EVENTS: dict[str, Event] = {
     "account.frozen": Event(_("Account frozen"), _("Your account was frozen: {reason}. Contact customer service."), sms=True, mandatory=True),
     "account.unfrozen": Event(_("Account unfrozen"), _("Your account can move money again.")),
     "invitation.rewarded": Event(_("Invitation reward"), _("{invitee} verified and invested: {amount} was added to your balance.")),
+    "application.declined": Event(_("Loan application declined"), _("Your loan application was declined: {reason}")),
+    "application.listed": Event(_("Loan listed"), _("Your loan of {amount} at {rate} is now open for investors.")),
     "auto_invest.invested": Event(_("Auto-invest bid for you"), _("{explanation}")),
     "risk.assessed": Event(_("Risk assessment done"), _("Your risk level is {level}, valid until {expires}.")),
 }

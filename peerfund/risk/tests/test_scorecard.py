@@ -12,8 +12,8 @@ from peerfund.risk.features import FEATURES, clean_application
 from peerfund.risk.models import CreditDecision, ScoreModel
 from peerfund.risk.scoring import grade_for, grade_terms, population_stability, score_application
 from peerfund.risk.services import credit_assess, psi_check
-from peerfund.risk.tests.conftest import GOOD, WEAK
 from peerfund.risk.training import cross_validate, fit_artefact, load_data
+from peerfund.tests_support.applications import GOOD, WEAK
 
 
 def test_cross_validated_scorecard_meets_its_targets_and_beats_the_baseline():

@@ -11,7 +11,7 @@ from peerfund.funds.models import Withdrawal
 from peerfund.risk.blacklist import blacklist_add
 from peerfund.risk.models import AmlAlert, Evaluation, Rule
 from peerfund.risk.services import RiskRefused, credit_assess
-from peerfund.risk.tests.conftest import GOOD
+from peerfund.tests_support.applications import GOOD
 from peerfund.tests_support.money import pay_deposit
 from peerfund.tests_support.people import TRADE_PASSWORD, onboard
 

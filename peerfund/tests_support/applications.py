@@ -1,23 +1,4 @@
-import pytest
-from django.conf import settings
-
-
-@pytest.fixture(scope="session")
-def artefact():
-    """The scorecard fitted once per test process (about two seconds)."""
-    from peerfund.risk.training import fit_artefact
-
-    return fit_artefact(scaling=dict(settings.PEERFUND_SCORE_SCALING))
-
-
-@pytest.fixture
-def active_model(db, artefact):
-    from peerfund.risk.models import ScoreModel
-    from peerfund.risk.services import score_model_activate
-
-    model = ScoreModel.objects.create(version="test-1", artefact=artefact, metrics={}, data_sha256="x", features=[])
-    return score_model_activate(staff=None, model=model)
-
+"""Sample loan applications (the risk model's attributes): a strong and a weak one."""
 
 GOOD = {
     "status_of_existing_checking_account": "no checking account",
