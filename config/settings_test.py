@@ -10,3 +10,9 @@ from config.settings import *  # noqa: E402,F403
 
 # A retry is due as soon as it is asked for, so tests need not wait.
 PEERFUND_OUTBOX_RETRY_SECONDS = 0
+
+# Uploaded test documents go to a throwaway folder, not the demo's var/.
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="peerfund-test-media-"))

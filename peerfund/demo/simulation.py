@@ -238,11 +238,37 @@ def _lending_market(users: dict[str, User]) -> None:
         loan_list(borrower=borrower, product=product, title=title, purpose=purpose, amount_fen=amount, months=months, annual_rate=Decimal(rate), grade=grade)
         for borrower, product, title, purpose, amount, months, rate, grade in listings
     ]
+    _applications_in_review(users, salary, business)
     for user, loan, amount in ((users["lina"], loans[2], 100_000), (users["zhangmin"], loans[0], 100_000)):
         try:
             bid_place(investor=user, loan_id=loan.pk, amount_fen=amount, trade_password=DEMO_TRADE_PASSWORD, key=f"demo-bid-{loan.pk}")
         except AccountError:
             pass  # not enough balance in this run of the simulation
+
+
+def _applications_in_review(users: dict[str, User], salary, business) -> None:
+    """Two applications waiting in the back office: one for its first review, one
+    passed by `risk` and waiting for a second person's final review."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from peerfund.lending.services.origination import application_review, application_submit
+
+    def pdf(name: str):
+        return SimpleUploadedFile(f"{name}.pdf", b"%PDF-1.4\n% PeerFund demo document\n")
+
+    answers = {
+        "status_of_existing_checking_account": "... >= 200 DM / salary assignments for at least 1 year", "credit_history": "existing credits paid back duly till now",
+        "purpose": "business", "savings_account_and_bonds": "100 <= ... < 500 DM", "present_employment_since": "4 <= ... < 7 years",
+        "installment_rate_in_percentage_of_disposable_income": 2, "other_debtors_or_guarantors": "none", "present_residence_since": 3,
+        "property": "real estate", "age_in_years": 35, "other_installment_plans": "none", "housing": "own",
+        "number_of_existing_credits_at_this_bank": 1, "job": "management/ self-employed/ highly qualified employee/ officer",
+        "number_of_people_being_liable_to_provide_maintenance_for": 1, "telephone": "yes, registered under the customers name",
+    }
+    application_submit(borrower=users["chenjing"], product=business, amount_fen=3_000_000, months=12, purpose="新店装修", attributes=answers,
+                       documents={"id": pdf("id"), "licence": pdf("licence")})
+    passed = application_submit(borrower=users["liuyang"], product=salary, amount_fen=200_000, months=6, purpose="购买家电",
+                                attributes={**answers, "purpose": "domestic appliances"}, documents={"id": pdf("id"), "income": pdf("income")})
+    application_review(staff=users["risk"], application=passed, approve=True, reason="income checked")
 
 
 def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print) -> dict[str, User]:

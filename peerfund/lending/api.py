@@ -1,15 +1,23 @@
-"""REST API of the investment hall and bidding. Bids need an Idempotency-Key."""
+"""REST API of the investment hall, bidding and loan applications. Bids and
+applications need an Idempotency-Key."""
+import json
 from decimal import Decimal
 
-from ninja import Router, Schema
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema, UploadedFile
 from ninja.decorators import decorate_view
 from ninja.responses import Status
 
+from peerfund.core.errors import ApplicationError, NotFound
 from peerfund.core.idempotency import idempotent
 from peerfund.core.masking import mask_name
-from peerfund.lending.models import Bid, Loan
+from peerfund.lending.forms import DERIVED
+from peerfund.lending.models import Bid, Loan, LoanApplication, LoanProduct
 from peerfund.lending.selectors import HallFilters, bids_of, bids_public, hall_page, loan_get_public, loan_schedule
 from peerfund.lending.services.bidding import bid_place
+from peerfund.lending.services.origination import application_submit
+from peerfund.risk.features import FEATURES
+from peerfund.risk.signals import Origin
 
 router = Router(tags=["lending"])
 
@@ -72,7 +80,7 @@ class LoanDetailOut(LoanOut):
     bids: list[BidPublicOut]
 
 
-@router.get("/{loan_id}", response=LoanDetailOut, summary="One loan: plan and bids (names masked)", auth=None)
+@router.get("/{int:loan_id}", response=LoanDetailOut, summary="One loan: plan and bids (names masked)", auth=None)
 def loan_detail(request, loan_id: int):
     loan = loan_get_public(loan_id)
     return LoanDetailOut(
@@ -101,7 +109,7 @@ class BidOut(Schema):
         return BidOut(id=bid.pk, loan_id=bid.loan_id, amount_fen=bid.amount_fen, status=bid.status, auto=bid.auto)
 
 
-@router.post("/{loan_id}/bids", response={201: BidOut}, summary="Bid on a loan")
+@router.post("/{int:loan_id}/bids", response={201: BidOut}, summary="Bid on a loan")
 @decorate_view(idempotent)
 def bid_create(request, loan_id: int, payload: BidIn):
     """Needs an `Idempotency-Key` header and the trade password; a broken rule is a
@@ -113,3 +121,64 @@ def bid_create(request, loan_id: int, payload: BidIn):
 @router.get("/bids/mine", response=list[BidOut], summary="My bids, newest first")
 def my_bids(request):
     return [BidOut.of(b) for b in bids_of(request.user)[:200]]
+
+
+class ApplicationOut(Schema):
+    id: int
+    product_id: int
+    amount_fen: int
+    months: int
+    status: str
+    grade: str | None
+    reason: str
+    loan_id: int | None
+
+    @staticmethod
+    def of(application: LoanApplication) -> "ApplicationOut":
+        return ApplicationOut(
+            id=application.pk, product_id=application.product_id, amount_fen=application.amount_fen, months=application.months,
+            status=application.status, grade=application.decision.grade if application.decision_id else None, reason=application.reason,
+            loan_id=application.loan_id,
+        )
+
+
+class FeatureOut(Schema):
+    name: str
+    label: str
+    choices: list[list[str]]
+    minimum: int | None
+    maximum: int | None
+
+
+@router.get("/applications/schema", response=list[FeatureOut], summary="The questions a loan application asks (for app forms)", auth=None)
+def application_schema(request):
+    return [
+        FeatureOut(name=f.name, label=str(f.label), choices=[[value, str(label)] for value, label in f.choices], minimum=f.minimum, maximum=f.maximum)
+        for f in FEATURES
+        if f.name not in DERIVED
+    ]
+
+
+@router.post("/applications", response={201: ApplicationOut}, summary="Apply for a loan (multipart: fields, `attributes` as JSON, documents as files)")
+@decorate_view(idempotent)
+def application_create(request, product_id: Form[int], amount_fen: Form[int], months: Form[int], purpose: Form[str], attributes: Form[str],
+                       id: File[UploadedFile] = None, income: File[UploadedFile] = None, employment: File[UploadedFile] = None,  # noqa: A002
+                       licence: File[UploadedFile] = None):
+    try:
+        answers = json.loads(attributes)
+    except ValueError as exc:
+        raise ApplicationError(_("`attributes` must be a JSON object."), "application.attributes", {"field": "attributes"}) from exc
+    product = LoanProduct.objects.filter(pk=product_id).first()
+    if product is None:
+        raise NotFound(_("No such product."), "not_found")
+    documents = {kind: upload for kind, upload in (("id", id), ("income", income), ("employment", employment), ("licence", licence)) if upload}
+    application = application_submit(
+        borrower=request.user, product=product, amount_fen=amount_fen, months=months, purpose=purpose, attributes=answers,
+        documents=documents, origin=Origin.of(request),
+    )
+    return Status(201, ApplicationOut.of(application))
+
+
+@router.get("/applications/mine", response=list[ApplicationOut], summary="My loan applications")
+def my_applications(request):
+    return [ApplicationOut.of(a) for a in LoanApplication.objects.filter(borrower=request.user).select_related("decision")[:100]]

@@ -7,4 +7,6 @@ urlpatterns = [
     path("products/", views.products, name="products"),
     path("products/new/", views.product_edit, name="product_new"),
     path("products/<int:product_id>/", views.product_edit, name="product_edit"),
+    path("applications/", views.applications, name="applications"),
+    path("documents/<int:document_id>/", views.document, name="document"),
 ]

@@ -1,11 +1,17 @@
-"""Back office for lending: loan products."""
+"""Back office for lending: loan products and the application review queue."""
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import messages
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from peerfund.backoffice.permissions import staff_permission_required
+from peerfund.core.audit import audit_record
+from peerfund.core.errors import ApplicationError
 from peerfund.lending.forms import ProductForm
-from peerfund.lending.models import LoanProduct
+from peerfund.lending.models import ApplicationDocument, LoanApplication, LoanProduct
+from peerfund.lending.services.origination import application_review
 from peerfund.lending.services.products import product_save
 
 
@@ -23,3 +29,30 @@ def product_edit(request, product_id: int | None = None):
         messages.success(request, _("Product saved."))
         return redirect("lending_backoffice:products")
     return render(request, "lending/backoffice/product_edit.html", {"form": form, "product": product})
+
+
+@staff_permission_required("review_loans")
+def applications(request):
+    if request.method == "POST":
+        application = get_object_or_404(LoanApplication, pk=request.POST.get("application"))
+        rate = request.POST.get("annual_rate", "").strip()
+        try:
+            application_review(
+                staff=request.user, application=application, approve=request.POST.get("decision") == "approve",
+                reason=request.POST.get("reason", ""), annual_rate=Decimal(rate) / 100 if rate else None,
+            )
+        except (ApplicationError, InvalidOperation) as error:
+            messages.error(request, getattr(error, "message", _("Enter the rate as a number, e.g. 9.5.")))
+        else:
+            messages.success(request, _("Done."))
+        return redirect("lending_backoffice:applications")
+    queue = LoanApplication.objects.filter(status__in=LoanApplication.PENDING).select_related("borrower", "product", "decision", "first_reviewer")
+    recent = LoanApplication.objects.exclude(status__in=LoanApplication.PENDING).select_related("borrower", "product")[:20]
+    return render(request, "lending/backoffice/applications.html", {"queue": queue, "recent": recent})
+
+
+@staff_permission_required("review_loans")
+def document(request, document_id: int):
+    doc = get_object_or_404(ApplicationDocument, pk=document_id)
+    audit_record(actor=request.user, action="application.document_view", obj=doc.application, data={"document": doc.pk})
+    return FileResponse(doc.file.open("rb"), content_type=doc.content_type)

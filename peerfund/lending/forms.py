@@ -93,3 +93,40 @@ class ProductForm(BootstrapFormMixin, forms.ModelForm):
         product.min_bid_fen, product.bid_step_fen, product.max_per_investor_fen = data["min_bid"], data["bid_step"], data["max_per_investor"]
         product.required_risk_level = data["required_risk_level"]
         return product
+
+
+DERIVED = ("credit_amount", "duration_in_month")  # taken from the amount and term asked for
+
+
+class ApplicationForm(BootstrapFormMixin, forms.Form):
+    product = forms.ModelChoiceField(label=_("Product"), queryset=None)
+    amount = YuanField(label=_("Amount (yuan)"))
+    months = forms.IntegerField(label=_("Term (months)"), min_value=1, max_value=36)
+    purpose = forms.CharField(label=_("What the money is for"), max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        from peerfund.lending.models import ApplicationDocument, LoanProduct
+        from peerfund.risk.features import FEATURES
+
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = LoanProduct.objects.filter(enabled=True).order_by("id")
+        for feature in FEATURES:
+            if feature.name in DERIVED:
+                continue
+            if feature.numeric:
+                field = forms.IntegerField(label=feature.label, min_value=feature.minimum, max_value=feature.maximum)
+            else:
+                field = forms.ChoiceField(label=feature.label, choices=[(value, label) for value, label in feature.choices])
+            field.widget.attrs["class"] = "form-select" if not feature.numeric else "form-control"
+            self.fields[f"attr_{feature.name}"] = field
+        for kind, label in ApplicationDocument.Kind.choices:
+            self.fields[kind] = forms.FileField(label=label, required=False)
+            self.fields[kind].widget.attrs["class"] = "form-control"
+
+    def attributes(self) -> dict:
+        return {name.removeprefix("attr_"): value for name, value in self.cleaned_data.items() if name.startswith("attr_")}
+
+    def documents(self) -> dict:
+        from peerfund.lending.models import ApplicationDocument
+
+        return {kind: self.cleaned_data[kind] for kind in ApplicationDocument.Kind.values if self.cleaned_data.get(kind)}

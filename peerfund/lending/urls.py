@@ -8,4 +8,6 @@ urlpatterns = [
     path("<int:loan_id>/", views.loan_detail, name="loan"),
     path("my-bids/", views.my_bids, name="my_bids"),
     path("auto-invest/", views.auto_invest, name="auto_invest"),
+    path("apply/", views.apply, name="apply"),
+    path("my-applications/", views.my_applications, name="my_applications"),
 ]

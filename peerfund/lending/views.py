@@ -10,11 +10,13 @@ from peerfund.core.errors import ApplicationError
 from peerfund.core.forms import add_application_error
 from peerfund.core.masking import mask_name
 from peerfund.core.money import format_fen
-from peerfund.lending.forms import AutoInvestForm, BidForm, HallFilterForm
-from peerfund.lending.models import AutoInvestLog, AutoInvestRule
+from peerfund.lending.forms import ApplicationForm, AutoInvestForm, BidForm, HallFilterForm
+from peerfund.lending.models import AutoInvestLog, AutoInvestRule, LoanApplication
 from peerfund.lending.selectors import HallFilters, bids_of, bids_public, hall_page, loan_get_public, loan_schedule
 from peerfund.lending.services.auto_invest import auto_invest_rule_save
 from peerfund.lending.services.bidding import bid_place
+from peerfund.lending.services.origination import application_submit
+from peerfund.risk.signals import Origin
 
 
 def _filters(form: HallFilterForm) -> HallFilters:
@@ -99,3 +101,33 @@ def auto_invest(request):
             return redirect("lending:auto_invest")
     log = AutoInvestLog.objects.filter(rule=rule).select_related("loan")[:50] if rule else []
     return render(request, "lending/auto_invest.html", {"form": form, "rule": rule, "log": log})
+
+
+@login_required
+def apply(request):
+    form = ApplicationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            application = application_submit(
+                borrower=request.user, product=data["product"], amount_fen=data["amount"], months=data["months"], purpose=data["purpose"],
+                attributes=form.attributes(), documents=form.documents(), origin=Origin.of(request),
+            )
+        except ApplicationError as error:
+            field = (error.extra or {}).get("field")
+            if field and f"attr_{field}" in form.fields:
+                error.extra["field"] = f"attr_{field}"
+            add_application_error(form, error)
+        else:
+            if application.status == application.Status.PRESCREEN_REJECTED:
+                messages.error(request, _("We cannot offer you this loan: %(reason)s") % {"reason": application.reason})
+            else:
+                messages.success(request, _("Application received: our team reviews it within two working days."))
+            return redirect("lending:my_applications")
+    return render(request, "lending/apply.html", {"form": form})
+
+
+@login_required
+def my_applications(request):
+    applications = LoanApplication.objects.filter(borrower=request.user).select_related("product", "loan", "decision")[:50]
+    return render(request, "lending/my_applications.html", {"applications": applications})
