@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "peerfund.backoffice",
     "peerfund.risk",
     "peerfund.lending",
+    "peerfund.contracts",
     "peerfund.demo",
 ]
 
@@ -172,6 +173,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PeerFund <noreply@peerfund.e
 PEERFUND_SMS_ADAPTER = env_str("PEERFUND_SMS_ADAPTER", "peerfund.sandbox.outbox.SandboxSms")
 PEERFUND_IDENTITY_ADAPTER = env_str("PEERFUND_IDENTITY_ADAPTER", "peerfund.sandbox.identity.SandboxIdentityProvider")
 PEERFUND_CARD_CHECK_ADAPTER = env_str("PEERFUND_CARD_CHECK_ADAPTER", "peerfund.sandbox.cardcheck.SandboxCardCheck")
+PEERFUND_ESIGN_ADAPTER = env_str("PEERFUND_ESIGN_ADAPTER", "peerfund.sandbox.esign.SandboxESign")
 PEERFUND_BLACKLIST_ADAPTER = env_str("PEERFUND_BLACKLIST_ADAPTER", "peerfund.sandbox.blacklist.SandboxBlacklistProvider")
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -244,6 +244,12 @@ def _lending_market(users: dict[str, User]) -> None:
             bid_place(investor=user, loan_id=loan.pk, amount_fen=amount, trade_password=DEMO_TRADE_PASSWORD, key=f"demo-bid-{loan.pk}")
         except AccountError:
             pass  # not enough balance in this run of the simulation
+    loans[2].refresh_from_db()
+    if loans[2].status == loans[2].Status.FULL:  # full review by two people, then disbursed with signed contracts
+        from peerfund.lending.services.disbursement import disbursement_decide, disbursement_request
+
+        request = disbursement_request(staff=users["risk"], loan=loans[2])
+        disbursement_decide(staff=users["admin"], request=request, approve=True)
 
 
 def _applications_in_review(users: dict[str, User], salary, business) -> None:

@@ -9,4 +9,5 @@ urlpatterns = [
     path("products/<int:product_id>/", views.product_edit, name="product_edit"),
     path("applications/", views.applications, name="applications"),
     path("documents/<int:document_id>/", views.document, name="document"),
+    path("disbursements/", views.disbursements, name="disbursements"),
 ]

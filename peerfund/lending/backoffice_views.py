@@ -10,7 +10,8 @@ from peerfund.backoffice.permissions import staff_permission_required
 from peerfund.core.audit import audit_record
 from peerfund.core.errors import ApplicationError
 from peerfund.lending.forms import ProductForm
-from peerfund.lending.models import ApplicationDocument, LoanApplication, LoanProduct
+from peerfund.lending.models import ApplicationDocument, DisbursementRequest, Loan, LoanApplication, LoanProduct
+from peerfund.lending.services.disbursement import disbursement_decide, disbursement_request
 from peerfund.lending.services.origination import application_review
 from peerfund.lending.services.products import product_save
 
@@ -56,3 +57,25 @@ def document(request, document_id: int):
     doc = get_object_or_404(ApplicationDocument, pk=document_id)
     audit_record(actor=request.user, action="application.document_view", obj=doc.application, data={"document": doc.pk})
     return FileResponse(doc.file.open("rb"), content_type=doc.content_type)
+
+
+@staff_permission_required("review_loans")
+def disbursements(request):
+    if request.method == "POST":
+        try:
+            if request.POST.get("loan"):
+                disbursement_request(staff=request.user, loan=get_object_or_404(Loan, pk=request.POST["loan"]))
+            else:
+                pending = get_object_or_404(DisbursementRequest, pk=request.POST.get("request"))
+                disbursement_decide(staff=request.user, request=pending, approve=request.POST.get("decision") == "approve", reason=request.POST.get("reason", ""))
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Done."))
+        return redirect("lending_backoffice:disbursements")
+    context = {
+        "full": Loan.objects.filter(status=Loan.Status.FULL, disbursement__isnull=True).select_related("borrower"),
+        "pending": DisbursementRequest.objects.filter(status=DisbursementRequest.Status.PENDING).select_related("loan", "requested_by"),
+        "recent": DisbursementRequest.objects.exclude(status=DisbursementRequest.Status.PENDING).select_related("loan", "decided_by")[:20],
+    }
+    return render(request, "lending/backoffice/disbursements.html", context)

@@ -211,3 +211,79 @@ class ApplicationDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of application {self.application_id}"
+
+
+class RepaymentInstalment(models.Model):
+    """The borrower's repayment schedule (还款计划), made at disbursement."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="instalments")
+    number = models.PositiveSmallIntegerField()
+    due_date = models.DateField()
+    principal_fen = models.BigIntegerField()
+    interest_fen = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["loan", "number"]
+        constraints = [models.UniqueConstraint(fields=["loan", "number"], name="instalment_once")]
+
+    def __str__(self) -> str:
+        return f"loan {self.loan_id} #{self.number}"
+
+    @property
+    def total_fen(self) -> int:
+        return self.principal_fen + self.interest_fen
+
+
+class Investment(models.Model):
+    """An investor's part of a disbursed loan (one per bid)."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="investments")
+    investor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="investments")
+    bid = models.OneToOneField(Bid, on_delete=models.PROTECT, related_name="investment")
+    principal_fen = models.BigIntegerField()
+    contract = models.OneToOneField("contracts.Contract", null=True, on_delete=models.PROTECT, related_name="investment")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"investment {self.pk} in loan {self.loan_id}"
+
+
+class Receivable(models.Model):
+    """What an investor is due from one instalment (回款计划): their largest-remainder
+    share of its principal and interest."""
+
+    investment = models.ForeignKey(Investment, on_delete=models.PROTECT, related_name="receivables")
+    number = models.PositiveSmallIntegerField()
+    due_date = models.DateField()
+    principal_fen = models.BigIntegerField()
+    interest_fen = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["investment", "number"]
+
+    def __str__(self) -> str:
+        return f"investment {self.investment_id} #{self.number}"
+
+
+class DisbursementRequest(models.Model):
+    """Full review (满标复审): one staff member asks to disburse a full loan, a second
+    approves (maker–checker), or it is refused and the bids are released."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved and disbursed")
+        REJECTED = "rejected", _("Refused")
+
+    loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="disbursement")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"disbursement of loan {self.loan_id} [{self.status}]"

@@ -10,4 +10,7 @@ urlpatterns = [
     path("auto-invest/", views.auto_invest, name="auto_invest"),
     path("apply/", views.apply, name="apply"),
     path("my-applications/", views.my_applications, name="my_applications"),
+    path("my-investments/", views.my_investments, name="my_investments"),
+    path("my-loans/", views.my_loans, name="my_loans"),
+    path("contracts/<int:contract_id>.pdf", views.contract_pdf, name="contract"),
 ]

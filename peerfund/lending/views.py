@@ -3,15 +3,17 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from peerfund.contracts.models import Contract
 from peerfund.core.errors import ApplicationError
 from peerfund.core.forms import add_application_error
 from peerfund.core.masking import mask_name
 from peerfund.core.money import format_fen
 from peerfund.lending.forms import ApplicationForm, AutoInvestForm, BidForm, HallFilterForm
-from peerfund.lending.models import AutoInvestLog, AutoInvestRule, LoanApplication
+from peerfund.lending.models import AutoInvestLog, AutoInvestRule, Investment, Loan, LoanApplication
 from peerfund.lending.selectors import HallFilters, bids_of, bids_public, hall_page, loan_get_public, loan_schedule
 from peerfund.lending.services.auto_invest import auto_invest_rule_save
 from peerfund.lending.services.bidding import bid_place
@@ -131,3 +133,28 @@ def apply(request):
 def my_applications(request):
     applications = LoanApplication.objects.filter(borrower=request.user).select_related("product", "loan", "decision")[:50]
     return render(request, "lending/my_applications.html", {"applications": applications})
+
+
+@login_required
+def my_investments(request):
+    investments = Investment.objects.filter(investor=request.user).select_related("loan", "contract").prefetch_related("receivables")[:100]
+    return render(request, "lending/my_investments.html", {"investments": investments})
+
+
+@login_required
+def my_loans(request):
+    loans = Loan.objects.filter(borrower=request.user).prefetch_related("instalments", "investments__contract")[:50]
+    return render(request, "lending/my_loans.html", {"loans": loans})
+
+
+@login_required
+def contract_pdf(request, contract_id: int):
+    """A contract for its lender, its borrower, or loan staff; anyone else gets a 404."""
+    contract = Contract.objects.select_related("investment__loan").filter(pk=contract_id).first()
+    investment = getattr(contract, "investment", None) if contract else None
+    allowed = investment is not None and (
+        request.user.pk in (investment.investor_id, investment.loan.borrower_id) or request.user.has_perm("backoffice.review_loans")
+    )
+    if not allowed:
+        raise Http404
+    return FileResponse(contract.pdf.open("rb"), content_type="application/pdf", filename=f"contract-{contract.pk}.pdf")

@@ -45,6 +45,8 @@ EVENTS: dict[str, Event] = {
     "invitation.rewarded": Event(_("Invitation reward"), _("{invitee} verified and invested: {amount} was added to your balance.")),
     "application.declined": Event(_("Loan application declined"), _("Your loan application was declined: {reason}")),
     "application.listed": Event(_("Loan listed"), _("Your loan of {amount} at {rate} is now open for investors.")),
+    "loan.disbursed_borrower": Event(_("Loan disbursed"), _("{amount} was paid to your balance (service fee {fee}). Your repayment plan is in My loans."), sms=True),
+    "loan.disbursed_investor": Event(_("Your loan is lent out"), _("Your {amount} in {loan} was lent; your receivable plan and contract are ready.")),
     "auto_invest.invested": Event(_("Auto-invest bid for you"), _("{explanation}")),
     "risk.assessed": Event(_("Risk assessment done"), _("Your risk level is {level}, valid until {expires}.")),
 }

@@ -1,0 +1,129 @@
+"""Full review (满标复审) and disbursement (放款).
+
+A full loan is disbursed when one staff member asks and a second approves. In one
+transaction: the frozen bids move to the borrower less the service fee (one
+`loan_disburse` entry, mirrored at the bank as a batch), the borrower's repayment
+schedule is fixed from today, and each bid becomes an investment with its
+receivables — its largest-remainder share of every instalment, so the shares add up
+to each instalment exactly. Then each investor–borrower contract is rendered, signed
+by both through the e-signature adapter and chained in the evidence record.
+"""
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from peerfund.accounts.services.identity import verified_identity
+from peerfund.accounts.services.invitations import invitation_reward_if_due
+from peerfund.contracts.services import contract_issue
+from peerfund.core import clock
+from peerfund.core.audit import audit_record
+from peerfund.core.errors import Conflict, Forbidden
+from peerfund.core.masking import mask_id_number, mask_name
+from peerfund.core.money import format_fen, round_half_up
+from peerfund.core.transitions import transition
+from peerfund.custody.services import custody_move
+from peerfund.ledger import services as ledger
+from peerfund.ledger.chart import AccountKind, EntryKind
+from peerfund.lending.models import Bid, DisbursementRequest, Investment, Loan, Receivable, RepaymentInstalment
+from peerfund.lending.schedules import Terms, build_schedule, split_among_investors
+from peerfund.lending.services.bidding import loan_fail
+from peerfund.notify.services import notify
+
+
+def disbursement_request(*, staff, loan: Loan) -> DisbursementRequest:
+    if loan.status != Loan.Status.FULL:
+        raise Conflict(_("Only a full loan can be disbursed."), "disburse.not_full")
+    try:
+        with transaction.atomic():
+            request = DisbursementRequest.objects.create(loan=loan, requested_by=staff)
+            audit_record(actor=staff, action="loan.disburse.request", obj=loan)
+    except IntegrityError as exc:
+        raise Conflict(_("A disbursement of this loan is already requested."), "disburse.pending") from exc
+    return request
+
+
+def disbursement_decide(*, staff, request: DisbursementRequest, approve: bool, reason: str = "") -> DisbursementRequest:
+    with transaction.atomic():
+        request = DisbursementRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status != DisbursementRequest.Status.PENDING:
+            raise Conflict(_("This request was already decided."), "disburse.decided")
+        if request.requested_by_id == staff.pk:
+            raise Forbidden(_("A second staff member must approve your own request."), "disburse.same_person")
+        request.status = DisbursementRequest.Status.APPROVED if approve else DisbursementRequest.Status.REJECTED
+        request.decided_by, request.decided_at, request.reason = staff, clock.now(), reason.strip()
+        request.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+        audit_record(actor=staff, action=f"loan.disburse.{request.status}", obj=request.loan, reason=reason)
+        if approve:
+            _disburse(request.loan, actor=staff)
+        else:
+            loan_fail(loan=request.loan, reason=reason or "refused at full review")
+    if approve:
+        contracts_issue(loan=request.loan)
+    return request
+
+
+def _disburse(loan: Loan, *, actor) -> None:
+    loan = Loan.objects.select_for_update().select_related("product", "borrower").get(pk=loan.pk)
+    bids = list(Bid.objects.filter(loan=loan, status=Bid.Status.FROZEN).select_related("investor").order_by("id"))
+    if sum(bid.amount_fen for bid in bids) != loan.amount_fen:
+        raise Conflict(_("The frozen bids do not add up to the loan."), "disburse.mismatch")
+    product = loan.product
+    fee = round_half_up(Decimal(loan.amount_fen) * product.service_fee_rate)
+    legs = [(ledger.user_accounts(bid.investor)[AccountKind.USER_FROZEN], -bid.amount_fen) for bid in bids]
+    legs += [(ledger.user_accounts(loan.borrower)[AccountKind.USER_AVAILABLE], loan.amount_fen - fee)]
+    if fee:
+        legs.append((ledger.platform_account(AccountKind.PLATFORM_FEE), fee))
+    custody_move(kind=EntryKind.LOAN_DISBURSE, legs=legs, key=f"disburse:{loan.pk}", ref=f"loan:{loan.pk}", memo="loan disbursed", actor=actor)
+    schedule = build_schedule(
+        Terms(principal_fen=loan.amount_fen, annual_rate=loan.annual_rate, months=loan.months, method=product.method,
+              start_date=clock.business_date(), day_count=product.day_count, rounding=product.rounding)
+    )
+    RepaymentInstalment.objects.bulk_create(
+        RepaymentInstalment(loan=loan, number=i.number, due_date=i.due_date, principal_fen=i.principal_fen, interest_fen=i.interest_fen) for i in schedule
+    )
+    shares = split_among_investors(schedule, [bid.amount_fen for bid in bids])
+    for bid, share in zip(bids, shares, strict=True):
+        investment = Investment.objects.create(loan=loan, investor=bid.investor, bid=bid, principal_fen=bid.amount_fen)
+        Receivable.objects.bulk_create(
+            Receivable(investment=investment, number=i.number, due_date=i.due_date, principal_fen=i.principal_fen, interest_fen=i.interest_fen) for i in share
+        )
+    Bid.objects.filter(pk__in=[bid.pk for bid in bids]).update(status=Bid.Status.DISBURSED)
+    transition(loan, Loan.Status.DISBURSED, actor=actor)
+    notify(user=loan.borrower, event="loan.disbursed_borrower", context={"amount": format_fen(loan.amount_fen - fee), "fee": format_fen(fee)})
+    for bid in bids:
+        notify(user=bid.investor, event="loan.disbursed_investor", context={"amount": format_fen(bid.amount_fen), "loan": loan.title})
+        invitation_reward_if_due(invitee=bid.investor)
+
+
+def _party(user) -> str:
+    identity = verified_identity(user)
+    if identity is None:
+        return mask_name(user.display_name or user.username)
+    return f"{mask_name(identity.real_name)}（{mask_id_number(identity.id_number)}）"
+
+
+def contracts_issue(*, loan: Loan) -> int:
+    """One signed contract per investment; idempotent, so it can be re-run."""
+    issued = 0
+    for investment in Investment.objects.filter(loan=loan, contract__isnull=True).select_related("investor", "loan__borrower", "loan__product"):
+        receivables = investment.receivables.order_by("number")
+        contract = contract_issue(
+            ref=f"investment:{investment.pk}",
+            title="借款合同 Loan contract",
+            number=f"PF-{loan.pk:06d}-{investment.pk:06d}",
+            lines=[
+                f"出借人 Lender: {_party(investment.investor)}",
+                f"借款人 Borrower: {_party(loan.borrower)}",
+                f"借款金额 Amount lent: {format_fen(investment.principal_fen)} / 标的 Loan: {loan.title} ({format_fen(loan.amount_fen)})",
+                f"年化利率 Annual rate: {loan.annual_rate * 100:.2f}%   期限 Term: {loan.months} 个月   还款方式 Method: {loan.product.get_method_display()}",
+                "本平台为信息中介，不提供担保，不承诺保本保息。The platform is an information intermediary and guarantees neither principal nor interest.",
+                "资金由存管银行存管。Funds are held by the custodian bank.",
+            ],
+            table=[("期数 No.", "到期日 Due", "本金 Principal", "利息 Interest")]
+            + [(str(r.number), r.due_date.isoformat(), format_fen(r.principal_fen), format_fen(r.interest_fen)) for r in receivables],
+            signers=[f"user:{investment.investor_id}", f"user:{loan.borrower_id}", "platform"],
+        )
+        Investment.objects.filter(pk=investment.pk).update(contract=contract)
+        issued += 1
+    return issued
