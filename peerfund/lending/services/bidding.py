@@ -4,8 +4,9 @@ A bid takes the loan's remaining amount with one guarded statement
 (`UPDATE … SET left_fen = left_fen - x WHERE id = … AND status = 'listed' AND
 left_fen >= x`) and freezes the investor's money with a ledger posting mirrored at the
 custodian, in one short transaction: whatever the concurrency, a loan is never
-over-subscribed and an investor never bids money they do not have. The loan row is
-locked before the investor's accounts in every bid, so bids cannot deadlock.
+over-subscribed and an investor never bids money they do not have. The investor's own
+accounts are locked first and the shared loan row last, just before the commit, so the
+hot row is held as briefly as possible and bids cannot deadlock.
 """
 from django.db import transaction
 from django.db.models import F, Sum
@@ -80,10 +81,6 @@ def bid_place(*, investor, loan_id: int, amount_fen: int, trade_password: str, k
     if not auto:
         user_assert_can_move_money(user=investor, trade_password=trade_password)
     with transaction.atomic():
-        taken = Loan.objects.filter(pk=loan.pk, status=Loan.Status.LISTED, left_fen__gte=amount_fen).update(left_fen=F("left_fen") - amount_fen)
-        if taken != 1:
-            left = Loan.objects.filter(pk=loan.pk).values_list("left_fen", flat=True).first() or 0
-            _refuse(_("Only %(left)s is left on this loan.") % {"left": format_fen(left)}, "bid.above_left", left_fen=left)
         bid = Bid.objects.create(loan=loan, investor=investor, amount_fen=amount_fen, key=key, auto=auto)
         accounts = ledger.user_accounts(investor)
         custody_move(
@@ -93,6 +90,12 @@ def bid_place(*, investor, loan_id: int, amount_fen: int, trade_password: str, k
             ref=f"bid:{bid.pk}",
             memo=f"bid on loan {loan.pk}",
         )
+        # The loan's row is the one every bidder wants: take it last, so it is held
+        # only from here to the commit. Losing here rolls back the freeze above.
+        taken = Loan.objects.filter(pk=loan.pk, status=Loan.Status.LISTED, left_fen__gte=amount_fen).update(left_fen=F("left_fen") - amount_fen)
+        if taken != 1:
+            left = Loan.objects.filter(pk=loan.pk).values_list("left_fen", flat=True).first() or 0
+            _refuse(_("Only %(left)s is left on this loan.") % {"left": format_fen(left)}, "bid.above_left", left_fen=left)
         if Loan.objects.filter(pk=loan.pk, status=Loan.Status.LISTED, left_fen=0).update(status=Loan.Status.FULL) == 1:
             audit_record(actor=investor, action="loan.full", obj=loan, from_state=Loan.Status.LISTED, to_state=Loan.Status.FULL)
     return bid
