@@ -1,0 +1,133 @@
+"""The lending journey in a real browser: a borrower applies, two staff review, the loan
+lists and fills (one investor by auto-invest), two staff approve the disbursement, and
+lender and borrower find the contract and the schedules. The books are checked after
+the test like after every test (ledger invariants and the custodian)."""
+import re
+from decimal import Decimal
+
+import pytest
+
+from peerfund.lending.models import Loan, LoanProduct
+from peerfund.lending.schedules import Method
+from peerfund.lending.services.auto_invest import auto_invest_rule_save
+from peerfund.risk.features import FEATURES
+from peerfund.tests_support.applications import GOOD
+from peerfund.tests_support.money import pay_deposit
+from peerfund.tests_support.people import TRADE_PASSWORD, onboard
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+class _Commit:
+    def __call__(self, execute=True):
+        from contextlib import nullcontext
+
+        return nullcontext()
+
+
+def _login(browser_page, live_server, username):
+    browser_page.goto(f"{live_server.url}/accounts/login/")
+    browser_page.fill("#id_login", username)
+    browser_page.fill("#id_password", "correct-horse-9")
+    with browser_page.expect_navigation():
+        browser_page.click("main button[type=submit]")
+
+
+@pytest.fixture
+def cast(make_user, active_model, staff_with, settings):
+    from peerfund.custody.services import platform_accounts_open
+
+    settings.PEERFUND_COOLING_OFF_DAYS = 0
+    platform_accounts_open()
+    people = {}
+    for index, name in enumerate(["borrower", "lender1", "lender2", "lender3"]):
+        user = make_user(username=name)
+        onboard(user, identity=[3, 0, 1, 2][index])
+        people[name] = user
+    for name in ("lender1", "lender2", "lender3"):
+        pay_deposit(people[name], 200_000, _Commit(), key=f"seed-{name}")
+    people["first"] = staff_with("risk", "first-reviewer")
+    people["final"] = staff_with("risk", "final-reviewer")
+    LoanProduct.objects.create(
+        name="E2E 工薪贷", min_amount_fen=50_000, max_amount_fen=1_000_000, terms_months=[6], method=Method.EQUAL_INSTALMENT,
+        rate_min=Decimal("0.06"), rate_max=Decimal("0.15"), service_fee_rate=Decimal("0.02"), max_per_investor_fen=500_000,
+        required_documents=["id"], required_risk_level="C1",
+    )
+    auto_invest_rule_save(
+        investor=people["lender3"], rate_min=Decimal("0.05"), rate_max=Decimal("0.20"), months_min=1, months_max=12,
+        grades=["A", "B", "C", "D", "E"], amount_per_loan_fen=30_000, keep_balance_fen=0,
+    )
+    return people
+
+
+def test_apply_review_list_bid_disburse_and_find_the_contract(page, live_server, cast, tmp_path):
+    # The borrower applies, with an ID document.
+    document = tmp_path / "id.pdf"
+    document.write_bytes(b"%PDF-1.4\n% e2e\n")
+    _login(page, live_server, "borrower")
+    page.goto(f"{live_server.url}/loans/apply/")
+    page.select_option("#id_product", label="E2E 工薪贷")
+    page.fill("#id_amount", "1,000")
+    page.fill("#id_months", "6")
+    page.fill("#id_purpose", "端到端测试借款")
+    for feature in FEATURES:
+        if feature.name in ("credit_amount", "duration_in_month"):
+            continue
+        selector = f"#id_attr_{feature.name}"
+        if feature.numeric:
+            page.fill(selector, str(GOOD[feature.name]))
+        else:
+            page.select_option(selector, GOOD[feature.name])
+    page.set_input_files("#id_id", str(document))
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    assert "/loans/my-applications/" in page.url
+
+    # Two different staff members review it.
+    for reviewer, button in (("first-reviewer", "button[value=approve]"), ("final-reviewer", "button[value=approve]")):
+        page.context.clear_cookies()
+        _login(page, live_server, reviewer)
+        page.goto(f"{live_server.url}/backoffice/lending/applications/")
+        with page.expect_navigation():
+            page.click(f"[data-testid=application-queue] {button}")
+    loan = Loan.objects.get(title__startswith="端到端")
+    assert loan.status == Loan.Status.LISTED and loan.left_fen == 70_000  # lender3's auto-invest took ¥300
+
+    # Two investors bid by hand and fill it.
+    for lender, amount in (("lender1", "500"), ("lender2", "200")):
+        page.context.clear_cookies()
+        _login(page, live_server, lender)
+        page.goto(f"{live_server.url}/loans/{loan.pk}/")
+        page.fill("#id_amount", amount)
+        page.fill("#id_trade_password", TRADE_PASSWORD)
+        with page.expect_navigation():
+            page.click("[data-testid=bid-form] button[type=submit]")
+    loan.refresh_from_db()
+    assert loan.status == Loan.Status.FULL
+
+    # Full review: one asks, the other approves.
+    page.context.clear_cookies()
+    _login(page, live_server, "first-reviewer")
+    page.goto(f"{live_server.url}/backoffice/lending/disbursements/")
+    with page.expect_navigation():
+        page.click("[data-testid=full-loans] button")
+    page.context.clear_cookies()
+    _login(page, live_server, "final-reviewer")
+    page.goto(f"{live_server.url}/backoffice/lending/disbursements/")
+    with page.expect_navigation():
+        page.click("[data-testid=disbursement-queue] button[value=approve]")
+    loan.refresh_from_db()
+    assert loan.status == Loan.Status.DISBURSED
+
+    # The lender finds the contract, which opens as a PDF; the borrower sees the plan.
+    page.context.clear_cookies()
+    _login(page, live_server, "lender1")
+    page.goto(f"{live_server.url}/loans/my-investments/")
+    href = page.get_attribute("[data-testid=contract-link]", "href")
+    pdf = page.request.get(f"{live_server.url}{href}")
+    assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+    page.context.clear_cookies()
+    _login(page, live_server, "borrower")
+    page.goto(f"{live_server.url}/loans/my-loans/")
+    plan = page.text_content("[data-testid=my-loan]")
+    assert len(re.findall(r"\d{4}-\d{2}-\d{2}", plan)) == 6
