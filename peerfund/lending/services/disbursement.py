@@ -64,7 +64,7 @@ def disbursement_decide(*, staff, request: DisbursementRequest, approve: bool, r
 
 
 def _disburse(loan: Loan, *, actor) -> None:
-    loan = Loan.objects.select_for_update().select_related("product", "borrower").get(pk=loan.pk)
+    loan = Loan.objects.select_for_update(of=("self",)).select_related("product", "borrower").get(pk=loan.pk)
     bids = list(Bid.objects.filter(loan=loan, status=Bid.Status.FROZEN).select_related("investor").order_by("id"))
     if sum(bid.amount_fen for bid in bids) != loan.amount_fen:
         raise Conflict(_("The frozen bids do not add up to the loan."), "disburse.mismatch")

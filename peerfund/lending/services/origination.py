@@ -125,7 +125,7 @@ def application_review(*, staff, application: LoanApplication, approve: bool, re
     """First or final review, by the application's stage. The final reviewer must be
     another person than the first; the final approval lists the loan."""
     with transaction.atomic():
-        application = LoanApplication.objects.select_for_update().select_related("product", "decision").get(pk=application.pk)
+        application = LoanApplication.objects.select_for_update(of=("self",)).select_related("product", "decision").get(pk=application.pk)
         if application.status not in LoanApplication.PENDING:
             raise Conflict(_("This application was already decided."), "application.decided")
         if not approve and not reason.strip():
