@@ -17,7 +17,7 @@ NPM_STAMP := node_modules/.installed
 ASSETS_STAMP := static/vendor/.copied
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
-.PHONY: run test test-postgres bench bench-hot-loan lint setup migrate demo messages clean help
+.PHONY: run test test-postgres bench bench-hot-loan bench-hall lint setup migrate demo messages clean help
 
 help:
 	@echo "make run    set up, load the demo platform and serve it on http://$(HOST):$(PORT)/"
@@ -65,6 +65,10 @@ bench: setup
 # 64 bidders on one hot loan, on the local PostgreSQL (BENCH_DATABASE_URL to change).
 bench-hot-loan: setup
 	$(PY) -m bench.hot_loan
+
+# The investment hall with 10,000 open loans.
+bench-hall: setup
+	$(PY) -m bench.hall
 
 lint: setup
 	$(BIN)/ruff check .

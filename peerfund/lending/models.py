@@ -78,6 +78,11 @@ class Loan(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(left_fen__gte=0) & Q(left_fen__lte=F("amount_fen")), name="loan_left_within_amount"),
         ]
+        # The investment hall's usual orders over open loans.
+        indexes = [
+            models.Index(fields=["status", "-listed_at"], name="loan_hall_newest"),
+            models.Index(fields=["status", "-annual_rate"], name="loan_hall_rate"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} [{self.status}]"
