@@ -1,6 +1,7 @@
 """`make bench-hot-loan`: 64 concurrent bidders on one ¥1,000,000 loan in ¥100 bids,
-on PostgreSQL, through the bid service — and, measured in the same run with the same
-concurrency, the database's own hot-row ceiling: a plain transaction doing a guarded
+on PostgreSQL, through the bid service and then through the REST API under gunicorn —
+and, measured in the same run with the same concurrency, the database's own hot-row
+ceiling: a plain transaction doing a guarded
 single-row UPDATE plus one INSERT through psycopg.
 
 It creates a throwaway database (BENCH_DATABASE_URL's server, default the local
@@ -147,6 +148,66 @@ def _ceiling(url: str) -> float:
     return sum(done) / (time.monotonic() - started)
 
 
+def _http_rate(url: str, loan, investors) -> tuple[float, int]:
+    """The same race through the REST API under gunicorn (2 workers × 16 threads)."""
+    import json
+    import socket
+    import subprocess
+    import urllib.error
+    import urllib.request
+
+    from peerfund.accounts.services import api_token_create
+
+    tokens = [api_token_create(user=user, name="bench")[1] for user in investors]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": url, "PEERFUND_HUEY_IMMEDIATE": "0", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "16", "--log-level", "warning"],
+        env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()  # noqa: S310 (our own local server)
+                break
+            except OSError:
+                time.sleep(0.1)
+        accepted = [0] * len(investors)
+        stop = time.monotonic() + SECONDS
+        barrier = threading.Barrier(len(investors) + 1)
+
+        def client(index):
+            barrier.wait()
+            n = 0
+            body = json.dumps({"amount_fen": 10_000, "trade_password": "246810"}).encode()
+            while time.monotonic() < stop:
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/api/v1/loans/{loan.pk}/bids", data=body, method="POST",
+                    headers={"Authorization": f"Bearer {tokens[index]}", "Content-Type": "application/json", "Idempotency-Key": f"h{n}"},
+                )
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (our own local server)
+                        accepted[index] += response.status == 201
+                except urllib.error.HTTPError as error:
+                    if error.code == 400 and b"bid.above_left" in error.read():
+                        break
+                n += 1
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(len(investors))]
+        for t in threads:
+            t.start()
+        barrier.wait()
+        started = time.monotonic()
+        for t in threads:
+            t.join()
+        return sum(accepted) / (time.monotonic() - started), sum(accepted)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def main() -> int:
     name, url = _database()
     try:
@@ -159,6 +220,14 @@ def main() -> int:
 
         HUEY.immediate = False
         rate, accepted = _service_rate(loan, investors)
+        # HTTP bids come from the API, which asks for the trade password: the bench's
+        # bidders use auto-invest authorisation in the service phase and a known
+        # trade password here.
+        from peerfund.accounts.services.security import trade_password_set
+
+        for user in investors:
+            trade_password_set(user=user, new="246810")
+        http_rate, http_accepted = _http_rate(url, loan, investors)
         from django.db.models import Sum
 
         from peerfund.ledger.invariants import ledger_check
@@ -172,6 +241,7 @@ def main() -> int:
         print(f"  database hot-row ceiling  {ceiling:8.0f} tx/s (guarded UPDATE + INSERT, psycopg)")
         print(f"  bid service               {rate:8.0f} accepted bids/s ({accepted} bids)")
         print(f"  ratio                     {rate / ceiling:8.2f} x ceiling")
+        print(f"  REST API under gunicorn   {http_rate:8.0f} accepted bids/s ({http_accepted} bids; 2 workers x 16 threads) = {http_rate / ceiling:.2f} x ceiling")
         print(f"  over-subscription         {over} fen; left {loan.left_fen} fen; sum of bids + left = {taken + loan.left_fen} (loan {loan.amount_fen})")
         print(f"  ledger check              {'clean' if not violations else violations[:3]}")
         return 0 if over == 0 and not violations and taken + loan.left_fen == loan.amount_fen else 1
