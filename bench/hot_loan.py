@@ -20,6 +20,24 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 SERVER = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 
+def _race(worker, count: int) -> float:
+    """Start `count` threads running worker(index) together; the seconds they took."""
+    barrier = threading.Barrier(count + 1)
+
+    def run(index):
+        barrier.wait()
+        worker(index)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.monotonic()
+    for thread in threads:
+        thread.join()
+    return time.monotonic() - started
+
+
 def _database() -> tuple[str, str]:
     import psycopg
 
@@ -93,10 +111,9 @@ def _service_rate(loan, investors) -> tuple[float, int]:
 
     accepted = [0] * len(investors)
     stop = time.monotonic() + SECONDS
-    barrier = threading.Barrier(len(investors) + 1)
 
-    def bidder(index, user):
-        barrier.wait()
+    def bidder(index):
+        user = investors[index]
         n = 0
         while time.monotonic() < stop:
             try:
@@ -107,14 +124,8 @@ def _service_rate(loan, investors) -> tuple[float, int]:
             n += 1
         connections.close_all()
 
-    threads = [threading.Thread(target=bidder, args=(i, u)) for i, u in enumerate(investors)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    started = time.monotonic()
-    for t in threads:
-        t.join()
-    return sum(accepted) / (time.monotonic() - started), sum(accepted)
+    elapsed = _race(bidder, len(investors))
+    return sum(accepted) / elapsed, sum(accepted)
 
 
 def _ceiling(url: str) -> float:
@@ -125,27 +136,24 @@ def _ceiling(url: str) -> float:
         conn.execute("CREATE TABLE bench_rows (id bigserial primary key, amount bigint not null)")
         conn.execute("INSERT INTO bench_hot VALUES (1, 1000000000000)")
     done = [0] * BIDDERS
+    connections = [psycopg.connect(url) for _ in range(BIDDERS)]
     stop = time.monotonic() + SECONDS
-    barrier = threading.Barrier(BIDDERS + 1)
 
     def worker(index):
-        with psycopg.connect(url) as conn:
-            barrier.wait()
-            while time.monotonic() < stop:
-                with conn.transaction():
-                    updated = conn.execute("UPDATE bench_hot SET left_fen = left_fen - 100 WHERE id = 1 AND left_fen >= 100").rowcount
-                    if updated == 1:
-                        conn.execute("INSERT INTO bench_rows (amount) VALUES (100)")
-                done[index] += updated
+        conn = connections[index]
+        while time.monotonic() < stop:
+            with conn.transaction():
+                updated = conn.execute("UPDATE bench_hot SET left_fen = left_fen - 100 WHERE id = 1 AND left_fen >= 100").rowcount
+                if updated == 1:
+                    conn.execute("INSERT INTO bench_rows (amount) VALUES (100)")
+            done[index] += updated
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(BIDDERS)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    started = time.monotonic()
-    for t in threads:
-        t.join()
-    return sum(done) / (time.monotonic() - started)
+    try:
+        elapsed = _race(worker, BIDDERS)
+        return sum(done) / elapsed
+    finally:
+        for conn in connections:
+            conn.close()
 
 
 def _http_rate(url: str, loan, investors) -> tuple[float, int]:
@@ -163,7 +171,7 @@ def _http_rate(url: str, loan, investors) -> tuple[float, int]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "DATABASE_URL": url, "PEERFUND_HUEY_IMMEDIATE": "0", "DJANGO_SETTINGS_MODULE": "config.settings"}
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "16", "--log-level", "warning"],
         env=env,
     )
@@ -176,10 +184,8 @@ def _http_rate(url: str, loan, investors) -> tuple[float, int]:
                 time.sleep(0.1)
         accepted = [0] * len(investors)
         stop = time.monotonic() + SECONDS
-        barrier = threading.Barrier(len(investors) + 1)
 
         def client(index):
-            barrier.wait()
             n = 0
             body = json.dumps({"amount_fen": 10_000, "trade_password": "246810"}).encode()
             while time.monotonic() < stop:
@@ -195,14 +201,8 @@ def _http_rate(url: str, loan, investors) -> tuple[float, int]:
                         break
                 n += 1
 
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(len(investors))]
-        for t in threads:
-            t.start()
-        barrier.wait()
-        started = time.monotonic()
-        for t in threads:
-            t.join()
-        return sum(accepted) / (time.monotonic() - started), sum(accepted)
+        elapsed = _race(client, len(investors))
+        return sum(accepted) / elapsed, sum(accepted)
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -12,17 +12,10 @@ from peerfund.lending.schedules import Method
 from peerfund.lending.services.auto_invest import auto_invest_rule_save
 from peerfund.risk.features import FEATURES
 from peerfund.tests_support.applications import GOOD
-from peerfund.tests_support.money import pay_deposit
+from peerfund.tests_support.money import committing, pay_deposit
 from peerfund.tests_support.people import TRADE_PASSWORD, onboard
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-class _Commit:
-    def __call__(self, execute=True):
-        from contextlib import nullcontext
-
-        return nullcontext()
 
 
 def _login(browser_page, live_server, username):
@@ -45,7 +38,7 @@ def cast(make_user, active_model, staff_with, settings):
         onboard(user, identity=[3, 0, 1, 2][index])
         people[name] = user
     for name in ("lender1", "lender2", "lender3"):
-        pay_deposit(people[name], 200_000, _Commit(), key=f"seed-{name}")
+        pay_deposit(people[name], 200_000, committing, key=f"seed-{name}")
     people["first"] = staff_with("risk", "first-reviewer")
     people["final"] = staff_with("risk", "final-reviewer")
     LoanProduct.objects.create(

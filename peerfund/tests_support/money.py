@@ -1,4 +1,6 @@
 """Helpers that move money the way the platform does, for tests."""
+from contextlib import nullcontext
+
 from django.db import transaction
 
 from peerfund.custody.services import custody_deposit, custody_move
@@ -32,3 +34,9 @@ def pay_deposit(user, amount_fen: int, capture, key: str = "order"):
         deposit_order_paid(order_no=order.order_no)
     order.refresh_from_db()
     return order
+
+
+def committing(execute=True):
+    """Stands in for django_capture_on_commit_callbacks in transactional tests, where
+    transactions commit for real and on-commit work runs by itself."""
+    return nullcontext()

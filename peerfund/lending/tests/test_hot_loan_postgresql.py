@@ -2,7 +2,6 @@
 never over-subscribed."""
 import datetime as dt
 import threading
-from contextlib import nullcontext
 from decimal import Decimal
 
 import pytest
@@ -18,16 +17,11 @@ from peerfund.ledger.invariants import ledger_check
 from peerfund.lending.models import Bid, Loan, LoanProduct
 from peerfund.lending.schedules import Method
 from peerfund.lending.services.bidding import BidRefused, bid_place
-from peerfund.tests_support.money import pay_deposit
+from peerfund.tests_support.money import committing, pay_deposit
 from peerfund.tests_support.people import TRADE_PASSWORD
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 RACERS = 16
-
-
-def _committing(execute=True):
-    """Stands in for django_capture_on_commit_callbacks: here transactions commit for real."""
-    return nullcontext()
 
 
 def test_racing_for_the_last_100_yuan(make_user, settings):
@@ -46,7 +40,7 @@ def test_racing_for_the_last_100_yuan(make_user, settings):
         custody_account_open(user=user)
         trade_password_set(user=user, new=TRADE_PASSWORD)
         assessment_submit(user=user, answers={q.key: 2 for q in QUESTIONS})
-        pay_deposit(user, 100_000, _committing, key=f"seed{i}")
+        pay_deposit(user, 100_000, committing, key=f"seed{i}")
     now = clock.now()
     loan = Loan.objects.create(
         borrower=borrower, product=product, title="hot", amount_fen=1_000_000, left_fen=10_000, months=12, annual_rate=Decimal("0.1"),
