@@ -114,7 +114,10 @@ class BidOut(Schema):
 def bid_create(request, loan_id: int, payload: BidIn):
     """Needs an `Idempotency-Key` header and the trade password; a broken rule is a
     400 naming it (minimum, step, left, per investor, balance, risk level, own loan)."""
-    bid = bid_place(investor=request.user, loan_id=loan_id, amount_fen=payload.amount_fen, trade_password=payload.trade_password, key=request.idempotency_key)
+    bid = bid_place(
+        investor=request.user, loan_id=loan_id, amount_fen=payload.amount_fen, trade_password=payload.trade_password,
+        key=request.idempotency_key, origin=Origin.of(request),
+    )
     return Status(201, BidOut.of(bid))
 
 

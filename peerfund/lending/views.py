@@ -55,7 +55,7 @@ def loan_detail(request, loan_id: int):
             try:
                 bid = bid_place(
                     investor=request.user, loan_id=loan.pk, amount_fen=form.cleaned_data["amount"],
-                    trade_password=form.cleaned_data["trade_password"], key=form.cleaned_data["key"],
+                    trade_password=form.cleaned_data["trade_password"], key=form.cleaned_data["key"], origin=Origin.of(request),
                 )
             except ApplicationError as error:
                 add_application_error(form, error)

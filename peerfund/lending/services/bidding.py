@@ -24,6 +24,9 @@ from peerfund.custody.services import custody_move
 from peerfund.ledger import services as ledger
 from peerfund.ledger.chart import AccountKind, EntryKind
 from peerfund.lending.models import RISK_LEVELS, Bid, Loan
+from peerfund.risk.models import Event
+from peerfund.risk.services import risk_gate
+from peerfund.risk.signals import UNKNOWN_ORIGIN, Origin
 
 
 class BidRefused(AccountError):
@@ -66,7 +69,7 @@ def _check(investor, loan: Loan, amount_fen: int) -> None:
         _refuse(_("Your available balance is %(balance)s.") % {"balance": format_fen(available)}, "bid.insufficient", available_fen=available)
 
 
-def bid_place(*, investor, loan_id: int, amount_fen: int, trade_password: str, key: str, auto: bool = False) -> Bid:
+def bid_place(*, investor, loan_id: int, amount_fen: int, trade_password: str, key: str, auto: bool = False, origin: Origin = UNKNOWN_ORIGIN) -> Bid:
     """Idempotent on (investor, key). Auto-invest bids (`auto=True`) are authorised at
     the bank when the investor turns auto-invest on, so they skip the trade password."""
     existing = Bid.objects.filter(investor=investor, key=key).first()
@@ -80,6 +83,7 @@ def bid_place(*, investor, loan_id: int, amount_fen: int, trade_password: str, k
     _check(investor, loan, amount_fen)
     if not auto:
         user_assert_can_move_money(user=investor, trade_password=trade_password)
+    risk_gate(event=Event.BID, user=investor, origin=origin, amount_fen=amount_fen)
     with transaction.atomic():
         bid = Bid.objects.create(loan=loan, investor=investor, amount_fen=amount_fen, key=key, auto=auto)
         accounts = ledger.user_accounts(investor)

@@ -114,3 +114,16 @@ def test_a_failed_listing_releases_every_frozen_fen(funded_investors, make_user,
     assert set(Bid.objects.values_list("status", flat=True)) == {Bid.Status.RELEASED}
     for user in (first, second):
         assert user_balances(user) == {"user_available": 600_000, "user_frozen": 0}
+
+
+def test_a_blacklisted_investor_cannot_bid(funded_investors, make_user, list_loan, staff, django_capture_on_commit_callbacks):
+    from peerfund.risk.blacklist import blacklist_add
+    from peerfund.risk.services import RiskRefused
+
+    first, _second = funded_investors
+    blacklist_add(staff=staff, kind="phone", value=first.phone, reason="mule account")
+    loan = list_loan(make_user(username="borrower"))
+    with pytest.raises(RiskRefused):
+        bid(first, loan, 100_000, django_capture_on_commit_callbacks)
+    loan.refresh_from_db()
+    assert loan.left_fen == 1_000_000 and not Bid.objects.exists()
