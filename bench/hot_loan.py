@@ -73,13 +73,12 @@ def _market():
     import datetime as dt
     from decimal import Decimal
 
-    from peerfund.accounts.models import User, Verification
-    from peerfund.accounts.questionnaire import QUESTIONS
-    from peerfund.accounts.services.risk import assessment_submit
+    from peerfund.accounts.models import User
     from peerfund.core import clock
-    from peerfund.custody.services import custody_account_open, custody_deposit, platform_accounts_open
+    from peerfund.custody.services import custody_deposit, platform_accounts_open
     from peerfund.lending.models import Loan, LoanProduct
     from peerfund.lending.schedules import Method
+    from peerfund.tests_support.people import verify_directly
 
     platform_accounts_open()
     product = LoanProduct.objects.create(
@@ -90,10 +89,7 @@ def _market():
     borrower = User.objects.create(username="bench-borrower")
     investors = []
     for i in range(BIDDERS):
-        user = User.objects.create(username=f"bidder{i}")
-        Verification.objects.create(user=user, kind="person", status="verified", real_name=f"出借人{i}", id_number=f"1101011990{i:08d}")
-        custody_account_open(user=user)
-        assessment_submit(user=user, answers={q.key: 2 for q in QUESTIONS})
+        user = verify_directly(User.objects.create(username=f"bidder{i}"), i)
         custody_deposit(user=user, amount_fen=10_000_000, key="seed")
         investors.append(user)
     now = clock.now()
@@ -165,6 +161,7 @@ def _http_rate(url: str, loan, investors) -> tuple[float, int]:
     import urllib.request
 
     from peerfund.accounts.services import api_token_create
+    from peerfund.tests_support.people import TRADE_PASSWORD
 
     tokens = [api_token_create(user=user, name="bench")[1] for user in investors]
     with socket.socket() as probe:
@@ -187,7 +184,7 @@ def _http_rate(url: str, loan, investors) -> tuple[float, int]:
 
         def client(index):
             n = 0
-            body = json.dumps({"amount_fen": 10_000, "trade_password": "246810"}).encode()
+            body = json.dumps({"amount_fen": 10_000, "trade_password": TRADE_PASSWORD}).encode()
             while time.monotonic() < stop:
                 request = urllib.request.Request(
                     f"http://127.0.0.1:{port}/api/v1/loans/{loan.pk}/bids", data=body, method="POST",
@@ -220,13 +217,8 @@ def main() -> int:
 
         HUEY.immediate = False
         rate, accepted = _service_rate(loan, investors)
-        # HTTP bids come from the API, which asks for the trade password: the bench's
-        # bidders use auto-invest authorisation in the service phase and a known
-        # trade password here.
-        from peerfund.accounts.services.security import trade_password_set
-
-        for user in investors:
-            trade_password_set(user=user, new="246810")
+        # HTTP bids come through the API, which asks for the trade password (the
+        # service phase bids as auto-invest, authorised at the bank).
         http_rate, http_accepted = _http_rate(url, loan, investors)
         from django.db.models import Sum
 

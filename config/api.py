@@ -13,7 +13,6 @@ from ninja.security import HttpBearer, SessionAuth
 from peerfund.accounts.api import router as me_router
 from peerfund.core.errors import ApplicationError
 from peerfund.funds.api import router as funds_router
-from peerfund.ledger.api import router as ledger_router
 from peerfund.lending.api import router as lending_router
 
 
@@ -66,6 +65,5 @@ def http_error(request, exc: HttpError):
 
 
 api.add_router("/me", me_router)
-api.add_router("/funds", ledger_router)
 api.add_router("/funds", funds_router)
 api.add_router("/loans", lending_router)

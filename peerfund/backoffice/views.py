@@ -15,7 +15,7 @@ from peerfund.backoffice.services import personal_data_reveal, user_action_decid
 from peerfund.core.audit import audit_trail
 from peerfund.core.errors import ApplicationError
 from peerfund.core.fields import blind_index_for
-from peerfund.core.masking import mask_id_number, mask_name, mask_phone
+from peerfund.core.masking import mask_email, mask_id_number, mask_name, mask_phone
 from peerfund.core.models import Alert
 from peerfund.core.phones import normalize_phone
 from peerfund.funds.models import Withdrawal
@@ -70,6 +70,7 @@ def user_detail(request, user_id: int):
     context = {
         "target": target,
         "phone": mask_phone(target.phone),
+        "email": mask_email(target.email),
         "identity": identity,
         "masked_name": mask_name(identity.real_name) if identity else "",
         "masked_id": mask_id_number(identity.id_number) if identity else "",

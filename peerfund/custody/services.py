@@ -93,54 +93,45 @@ def custody_move(*, kind: str, legs: list, key: str, ref: str = "", memo: str = 
     return entry
 
 
-def custody_deposit(*, user, amount_fen: int, key: str, ref: str = "") -> Instruction:
-    """Ask the bank to take `amount_fen` in from the user's card. Booked in the ledger
-    when the bank confirms it. Idempotent on `key`."""
-    if not isinstance(amount_fen, int) or amount_fen <= 0 or amount_fen > MAX_FEN:
+def _incoming(*, request_no: str, account: CustodyAccount, amount_fen: int, key: str, owner=None, ref: str = "") -> Instruction:
+    """Queue money arriving from outside into `account`: bank-first, booked when the
+    bank confirms. Idempotent on the request number; the same key with another
+    amount is refused."""
+    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0 or amount_fen > MAX_FEN:
         raise CustodyError(_("Enter an amount greater than zero."), "custody.invalid_amount", {"amount_fen": amount_fen})
-    account = CustodyAccount.objects.filter(owner=user).first()
-    if account is None:
-        raise CustodyError(_("Open your custody account before depositing."), "custody.no_account")
     with transaction.atomic():
         instruction, created = Instruction.objects.get_or_create(
-            request_no=_request_no("DP", f"{user.pk}:{key}"),
+            request_no=request_no,
             defaults={
                 "op": "deposit",
                 "payload": {"account_no": account.account_no, "amount_fen": amount_fen},
                 "ref": ref[:80],
-                "owner": user,
+                "owner": owner,
                 "business_date": clock.business_date(),
                 "next_attempt_at": clock.now(),
             },
         )
         if not created and instruction.payload.get("amount_fen") != amount_fen:
-            raise CustodyError(
-                _("This deposit key was already used for another amount."), "custody.key_conflict", {"key": key}
-            )
+            raise CustodyError(_("This deposit key was already used for another amount."), "custody.key_conflict", {"key": key})
         if created:
             _enqueue(instruction)
     return instruction
+
+
+def custody_deposit(*, user, amount_fen: int, key: str, ref: str = "") -> Instruction:
+    """Ask the bank to take `amount_fen` in from the user's card. Booked in the ledger
+    when the bank confirms it. Idempotent on `key`."""
+    account = CustodyAccount.objects.filter(owner=user).first()
+    if account is None:
+        raise CustodyError(_("Open your custody account before depositing."), "custody.no_account")
+    return _incoming(request_no=_request_no("DP", f"{user.pk}:{key}"), account=account, amount_fen=amount_fen, key=key, owner=user, ref=ref)
 
 
 def custody_platform_fund(*, amount_fen: int, key: str) -> Instruction:
     """The operator pays its own money into the marketing account (for invitation
     rewards); booked as platform funding when the bank confirms it."""
-    if not isinstance(amount_fen, int) or amount_fen <= 0 or amount_fen > MAX_FEN:
-        raise CustodyError(_("Enter an amount greater than zero."), "custody.invalid_amount", {"amount_fen": amount_fen})
     account = CustodyAccount.objects.get(platform_code=CustodyAccount.PlatformCode.MARKETING)
-    with transaction.atomic():
-        instruction, created = Instruction.objects.get_or_create(
-            request_no=_request_no("PF", key),
-            defaults={
-                "op": "deposit",
-                "payload": {"account_no": account.account_no, "amount_fen": amount_fen},
-                "business_date": clock.business_date(),
-                "next_attempt_at": clock.now(),
-            },
-        )
-        if created:
-            _enqueue(instruction)
-    return instruction
+    return _incoming(request_no=_request_no("PF", key), account=account, amount_fen=amount_fen, key=key)
 
 
 def deposit_entry_post(instruction: Instruction) -> Entry:

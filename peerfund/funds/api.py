@@ -11,7 +11,7 @@ from peerfund.core.money import format_fen
 from peerfund.funds.models import DepositOrder, Withdrawal
 from peerfund.funds.payment import payment_link
 from peerfund.funds.selectors import asset_overview, deposit_order_get_for_user, history, withdrawal_get_for_user
-from peerfund.funds.services.deposits import deposit_order_create
+from peerfund.funds.services.deposits import deposit_order_cancel, deposit_order_create
 from peerfund.funds.services.withdrawals import withdrawal_request
 from peerfund.risk.signals import Origin
 
@@ -58,6 +58,11 @@ def deposit_list(request):
 @router.get("/deposits/{order_no}", response=DepositOut, summary="One of my deposits")
 def deposit_detail(request, order_no: str):
     return DepositOut.of(request, deposit_order_get_for_user(request.user, order_no))
+
+
+@router.post("/deposits/{order_no}/cancel", response=DepositOut, summary="Cancel a deposit not paid yet")
+def deposit_cancel(request, order_no: str):
+    return DepositOut.of(request, deposit_order_cancel(user=request.user, order=deposit_order_get_for_user(request.user, order_no)))
 
 
 class WithdrawIn(Schema):

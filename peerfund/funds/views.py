@@ -15,7 +15,7 @@ from peerfund.funds.forms import DepositForm, HistoryFilterForm, WithdrawForm
 from peerfund.funds.models import DepositOrder, Withdrawal
 from peerfund.funds.payment import payment_link
 from peerfund.funds.selectors import asset_overview, deposit_order_get_for_user, history, history_csv_rows
-from peerfund.funds.services.deposits import deposit_order_create
+from peerfund.funds.services.deposits import deposit_order_cancel, deposit_order_create
 from peerfund.funds.services.withdrawals import withdrawal_request
 from peerfund.risk.signals import Origin
 
@@ -38,7 +38,14 @@ def deposit(request):
 
 @login_required
 def deposit_result(request, order_no: str):
-    return render(request, "funds/deposit_result.html", {"order": deposit_order_get_for_user(request.user, order_no)})
+    order = deposit_order_get_for_user(request.user, order_no)
+    if request.method == "POST":
+        try:
+            deposit_order_cancel(user=request.user, order=order)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect("funds:deposit_result", order_no=order.order_no)
+    return render(request, "funds/deposit_result.html", {"order": order, "pay_url": payment_link(order)})
 
 
 class _Echo:

@@ -1,10 +1,6 @@
-"""Reads on the ledger: balances and statements."""
-import datetime as dt
-
-from django.db.models import QuerySet
-
+"""Reads on the ledger: a user's balances."""
 from peerfund.ledger.chart import AccountKind
-from peerfund.ledger.models import Account, Posting
+from peerfund.ledger.models import Account
 
 
 def user_balances(user) -> dict[str, int]:
@@ -13,20 +9,3 @@ def user_balances(user) -> dict[str, int]:
     rows = Account.objects.filter(owner=user, scope="").values_list("kind", "balance_fen")
     balances.update(dict(rows))
     return balances
-
-
-def account_postings(account: Account, *, date_from: dt.date | None = None, date_to: dt.date | None = None) -> QuerySet[Posting]:
-    postings = Posting.objects.filter(account=account).select_related("entry").order_by("-id")
-    if date_from:
-        postings = postings.filter(entry__business_date__gte=date_from)
-    if date_to:
-        postings = postings.filter(entry__business_date__lte=date_to)
-    return postings
-
-
-def user_postings(user) -> QuerySet[Posting]:
-    return (
-        Posting.objects.filter(account__owner=user, account__scope="")
-        .select_related("entry", "account")
-        .order_by("-id")
-    )

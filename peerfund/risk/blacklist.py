@@ -43,18 +43,19 @@ def external_provider():
     return import_string(settings.PEERFUND_BLACKLIST_ADAPTER)()
 
 
-def blacklist_hits(**values: str) -> list[dict]:
-    """Which of the given values (id_number=, phone=, card=, device=, ip=) are listed,
-    internally (active, unexpired) or by the external provider."""
+def blacklist_hits(*, cards: list[str] = (), **values: str) -> list[dict]:
+    """Which of the given values (id_number=, phone=, card=, device=, ip=, and any
+    number of `cards`) are listed, internally (active, unexpired; one query) or by
+    the external provider."""
+    wanted = [(kind, raw) for kind, raw in values.items() if raw] + [(Kind.CARD, card) for card in cards if card]
+    indexes = {(kind, blind_index_for(BlacklistEntry, "value_index", normalize(kind, raw))) for kind, raw in wanted}
     hits = []
-    now = clock.now()
-    active = BlacklistEntry.objects.filter(removed_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-    for kind, raw in values.items():
-        if not raw:
-            continue
-        index = blind_index_for(BlacklistEntry, "value_index", normalize(kind, raw))
-        for entry in active.filter(kind=kind, value_index=index):
-            hits.append({"kind": kind, "source": "internal", "reason": entry.reason})
+    if indexes:
+        active = BlacklistEntry.objects.filter(removed_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=clock.now()))
+        matches = Q()
+        for kind, index in indexes:
+            matches |= Q(kind=kind, value_index=index)
+        hits = [{"kind": entry.kind, "source": "internal", "reason": entry.reason} for entry in active.filter(matches)]
     external = external_provider().lookup(
         id_number=normalize(Kind.ID_NUMBER, values.get("id_number", "")), phone=normalize(Kind.PHONE, values.get("phone", ""))
     )

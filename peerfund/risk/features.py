@@ -6,6 +6,7 @@ Two attributes of the data set are left out of the model on purpose: sex / marit
 status and foreign-worker status are protected characteristics, not credit risk.
 """
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
@@ -110,4 +111,4 @@ def clean_application(attributes: dict) -> dict:
 
 def model_inputs(application: dict) -> dict:
     """The model's view of a cleaned application (scaled to the data set's units)."""
-    return {f.name: (application[f.name] / f.scale if f.numeric and f.scale != 1 else application[f.name]) for f in FEATURES}
+    return {f.name: (Decimal(application[f.name]) / f.scale if f.numeric and f.scale != 1 else application[f.name]) for f in FEATURES}

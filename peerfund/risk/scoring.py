@@ -36,7 +36,8 @@ def _points_for(spec: dict, value) -> int:
     if value is None:
         return spec["missing"]
     if spec["numeric"]:
-        return spec["points"][bisect.bisect_right(spec["splits"], float(value))]
+        # Bin edges are the model's (JSON numbers); an amount arrives as a Decimal.
+        return spec["points"][bisect.bisect_right(spec["splits"], value)]
     for group, points in zip(spec["groups"], spec["points"], strict=True):
         if value in group:
             return points

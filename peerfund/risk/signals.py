@@ -34,14 +34,10 @@ class Origin:
 UNKNOWN_ORIGIN = Origin()
 
 
-def _age(user: User | None) -> int | None:
-    if user is None:
-        return None
-    identity = Verification.objects.filter(user=user, status=Verification.Status.VERIFIED).first()
+def _age(identity: Verification | None) -> int | None:
     if identity is None or identity.birth_date is None:
         return None
-    today = clock.business_date()
-    birth = identity.birth_date
+    today, birth = clock.business_date(), identity.birth_date
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
@@ -73,14 +69,12 @@ def collect(*, event: str, user: User | None = None, origin: Origin = UNKNOWN_OR
     ip_city = city_of(origin.ip)
     phone_city = city_of_phone(phone)
     history = Evaluation.objects.filter(user=user, event=event) if user else Evaluation.objects.none()
-    hits = blacklist_hits(phone=phone, id_number=identity.id_number if identity else "", device=origin.device, ip=origin.ip)
-    if user is not None:
-        for card in BankCard.objects.filter(user=user, removed_at__isnull=True):
-            hits += blacklist_hits(card=card.card_number)
+    cards = [card.card_number for card in BankCard.objects.filter(user=user, removed_at__isnull=True)] if user else []
+    hits = blacklist_hits(phone=phone, id_number=identity.id_number if identity else "", device=origin.device, ip=origin.ip, cards=cards)
     signals = {
         "event": event,
         "amount_fen": amount_fen,
-        "age": _age(user),
+        "age": _age(identity),
         "verified": identity is not None,
         "ip": origin.ip,
         "ip_city": ip_city,

@@ -28,3 +28,19 @@ def onboard(user, *, identity: int = 0, card_serial: int | None = None, risk_ans
     assessment_submit(user=user, answers={q.key: risk_answers for q in QUESTIONS})
     user.refresh_from_db()
     return card
+
+
+def verify_directly(user, index: int):
+    """For crowds larger than the sandbox's test identities (load tests): a verified
+    identity written directly, a custody account, a trade password and a risk level."""
+    from peerfund.accounts.models import Verification
+    from peerfund.accounts.questionnaire import QUESTIONS
+    from peerfund.accounts.services.risk import assessment_submit
+    from peerfund.accounts.services.security import trade_password_set
+    from peerfund.custody.services import custody_account_open
+
+    Verification.objects.create(user=user, kind="person", status="verified", real_name=f"出借人{index}", id_number=f"1101011990{index:08d}")
+    custody_account_open(user=user)
+    trade_password_set(user=user, new=TRADE_PASSWORD)
+    assessment_submit(user=user, answers={q.key: 2 for q in QUESTIONS})
+    return user

@@ -32,10 +32,10 @@ def test_validation_error_names_the_field(owner, api_client_for):
 
 
 def test_unauthenticated_call_is_401_in_the_same_shape(client, db):
-    response = client.get("/api/v1/funds/balances")
+    response = client.get("/api/v1/funds/overview")
     assert response.status_code == 401
     assert response.json()["code"] == "unauthenticated"
-    bad_token = client.get("/api/v1/funds/balances", HTTP_AUTHORIZATION="Bearer pf_forged")
+    bad_token = client.get("/api/v1/funds/overview", HTTP_AUTHORIZATION="Bearer pf_forged")
     assert bad_token.status_code == 401
 
 
@@ -46,9 +46,9 @@ def test_revoked_token_no_longer_works(owner):
 
     token, plaintext = api_token_create(user=owner, name="phone")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
-    assert client.get("/api/v1/funds/balances").status_code == 200
+    assert client.get("/api/v1/funds/overview").status_code == 200
     api_token_revoke(token=token)
-    assert client.get("/api/v1/funds/balances").status_code == 401
+    assert client.get("/api/v1/funds/overview").status_code == 401
 
 
 def test_page_shows_a_domain_error_as_a_banner_with_its_status(db):

@@ -40,3 +40,19 @@ def test_withdraw_page(client, investor, django_capture_on_commit_callbacks):
         done = client.post("/funds/withdraw/", {"amount": "1000", "card": investor.card.pk, "trade_password": TRADE_PASSWORD, "key": "w2"})
     assert done.status_code == 302
     assert Withdrawal.objects.get().status == "succeeded"
+
+
+def test_an_unpaid_deposit_can_be_cancelled_from_its_page_and_the_api(client, investor, api_client_for):
+    from peerfund.funds.services.deposits import deposit_order_create
+
+    order = deposit_order_create(user=investor, amount_fen=10_000, key="to-cancel")
+    client.force_login(investor)
+    assert 'data-testid="cancel-deposit"' in client.get(f"/funds/deposit/{order.order_no}/").content.decode()
+    client.post(f"/funds/deposit/{order.order_no}/")
+    order.refresh_from_db()
+    assert order.status == DepositOrder.Status.CANCELLED
+    other = deposit_order_create(user=investor, amount_fen=10_000, key="api-cancel")
+    response = api_client_for(investor).post(f"/api/v1/funds/deposits/{other.order_no}/cancel")
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    again = api_client_for(investor).post(f"/api/v1/funds/deposits/{other.order_no}/cancel")
+    assert again.status_code == 409 and again.json()["code"] == "deposit.not_cancellable"

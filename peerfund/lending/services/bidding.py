@@ -37,7 +37,7 @@ def _refuse(message: str, code: str, **extra) -> None:
     raise BidRefused(message, code, {"field": "amount", **extra})
 
 
-def _check(investor, loan: Loan, amount_fen: int) -> None:
+def _check(investor, loan: Loan, amount_fen: int, available_fen: int) -> None:
     product = loan.product
     if loan.status != Loan.Status.LISTED or loan.deadline <= clock.now():
         raise BidRefused(_("This loan is no longer open for bids."), "bid.closed")
@@ -64,9 +64,8 @@ def _check(investor, loan: Loan, amount_fen: int) -> None:
             max_fen=product.max_per_investor_fen,
             already_fen=already,
         )
-    available = ledger.user_accounts(investor)[AccountKind.USER_AVAILABLE].balance_fen
-    if amount_fen > available:
-        _refuse(_("Your available balance is %(balance)s.") % {"balance": format_fen(available)}, "bid.insufficient", available_fen=available)
+    if amount_fen > available_fen:
+        _refuse(_("Your available balance is %(balance)s.") % {"balance": format_fen(available_fen)}, "bid.insufficient", available_fen=available_fen)
 
 
 def bid_place(*, investor, loan_id: int, amount_fen: int, trade_password: str, key: str, auto: bool = False, origin: Origin = UNKNOWN_ORIGIN) -> Bid:
@@ -80,13 +79,13 @@ def bid_place(*, investor, loan_id: int, amount_fen: int, trade_password: str, k
     loan = Loan.objects.select_related("product").filter(pk=loan_id).first()
     if loan is None:
         raise NotFound(_("No such loan."), "not_found")
-    _check(investor, loan, amount_fen)
+    accounts = ledger.user_accounts(investor)
+    _check(investor, loan, amount_fen, accounts[AccountKind.USER_AVAILABLE].balance_fen)
     if not auto:
         user_assert_can_move_money(user=investor, trade_password=trade_password)
     risk_gate(event=Event.BID, user=investor, origin=origin, amount_fen=amount_fen)
     with transaction.atomic():
         bid = Bid.objects.create(loan=loan, investor=investor, amount_fen=amount_fen, key=key, auto=auto)
-        accounts = ledger.user_accounts(investor)
         custody_move(
             kind=EntryKind.FREEZE,
             legs=[(accounts[AccountKind.USER_AVAILABLE], -amount_fen), (accounts[AccountKind.USER_FROZEN], amount_fen)],

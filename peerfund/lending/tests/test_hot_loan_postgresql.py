@@ -7,18 +7,14 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
-from peerfund.accounts.models import Verification
-from peerfund.accounts.questionnaire import QUESTIONS
-from peerfund.accounts.services.risk import assessment_submit
-from peerfund.accounts.services.security import trade_password_set
 from peerfund.core import clock
-from peerfund.custody.services import custody_account_open, platform_accounts_open
+from peerfund.custody.services import platform_accounts_open
 from peerfund.ledger.invariants import ledger_check
 from peerfund.lending.models import Bid, Loan, LoanProduct
 from peerfund.lending.schedules import Method
 from peerfund.lending.services.bidding import BidRefused, bid_place
 from peerfund.tests_support.money import committing, pay_deposit
-from peerfund.tests_support.people import TRADE_PASSWORD
+from peerfund.tests_support.people import TRADE_PASSWORD, verify_directly
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 RACERS = 16
@@ -36,10 +32,7 @@ def test_racing_for_the_last_100_yuan(make_user, settings):
     # More racers than sandbox identities: each is verified directly for this test.
     investors = [make_user(username=f"racer{i}") for i in range(RACERS)]
     for i, user in enumerate(investors):
-        Verification.objects.create(user=user, kind="person", status="verified", real_name=f"测试{i}", id_number=f"11010119900101{i:04d}")
-        custody_account_open(user=user)
-        trade_password_set(user=user, new=TRADE_PASSWORD)
-        assessment_submit(user=user, answers={q.key: 2 for q in QUESTIONS})
+        verify_directly(user, i)
         pay_deposit(user, 100_000, committing, key=f"seed{i}")
     now = clock.now()
     loan = Loan.objects.create(
