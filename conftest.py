@@ -6,6 +6,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from peerfund.core import clock
+
 POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
@@ -19,6 +21,10 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _sandbox_reset(settings):
     settings.PEERFUND_CUSTODIAN = "inprocess"
+    # A clock moved by the previous test was rolled back with its transaction.
+    clock.forget_offset()
+    yield
+    clock.forget_offset()
 
 
 @pytest.fixture

@@ -194,7 +194,8 @@ def _http_rate(url: str, loan, investors) -> tuple[float, int]:
                     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (our own local server)
                         accepted[index] += response.status == 201
                 except urllib.error.HTTPError as error:
-                    if error.code == 400 and b"bid.above_left" in error.read():
+                    body = error.read()
+                    if error.code == 400 and (b"bid.above_left" in body or b"bid.closed" in body):
                         break
                 n += 1
 

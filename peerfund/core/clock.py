@@ -6,6 +6,7 @@ time-machine. Nothing else in the code calls `date.today()` or `timezone.now()` 
 business decisions.
 """
 import datetime as dt
+import time
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -13,11 +14,30 @@ from django.utils import timezone
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 
 
+# The offset is read at most once a second per process: a bid batch asks for the time
+# several times, and the offset only changes when the demo or a test moves the clock
+# (which forgets it at once in the process that moved it; others see it within 1 s).
+OFFSET_CACHE_SECONDS = 1.0
+_cached_offset: tuple[float, dt.timedelta] | None = None
+
+
 def _offset() -> dt.timedelta:
+    global _cached_offset
+    cached = _cached_offset
+    if cached is not None and time.monotonic() - cached[0] < OFFSET_CACHE_SECONDS:
+        return cached[1]
     from peerfund.core.models import ClockState
 
     state = ClockState.objects.filter(id=1).values_list("offset_seconds", flat=True).first()
-    return dt.timedelta(seconds=state or 0)
+    offset = dt.timedelta(seconds=state or 0)
+    _cached_offset = (time.monotonic(), offset)
+    return offset
+
+
+def forget_offset() -> None:
+    """Read the offset afresh next time (after it changed, or a test rolled it back)."""
+    global _cached_offset
+    _cached_offset = None
 
 
 def now() -> dt.datetime:
@@ -45,9 +65,11 @@ def travel_to(day: dt.date) -> None:
     real_today = timezone.now().astimezone(BUSINESS_TZ).date()
     offset = dt.timedelta(days=(day - real_today).days)
     ClockState.objects.update_or_create(id=1, defaults={"offset_seconds": int(offset.total_seconds())})
+    forget_offset()
 
 
 def reset() -> None:
     from peerfund.core.models import ClockState
 
     ClockState.objects.filter(id=1).delete()
+    forget_offset()

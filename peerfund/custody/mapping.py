@@ -36,6 +36,12 @@ class Locator:
         self._users: dict[int, str] = {}
         self._platform: dict[str, str] = {}
 
+    def prefetch(self, user_ids) -> None:
+        """Read the account numbers of these users in one query."""
+        wanted = set(user_ids) - set(self._users)
+        if wanted:
+            self._users.update(CustodyAccount.objects.filter(owner_id__in=wanted).values_list("owner_id", "account_no"))
+
     def user_account_no(self, user_id: int) -> str:
         if user_id not in self._users:
             account_no = CustodyAccount.objects.filter(owner_id=user_id).values_list("account_no", flat=True).first()

@@ -57,40 +57,54 @@ def _request_no(prefix: str, key: str) -> str:
     return f"{prefix}-{hashlib.sha256(key.encode()).hexdigest()[:24]}"
 
 
-def _enqueue(instruction: Instruction) -> None:
+def _enqueue(instructions: list[Instruction]) -> None:
     from peerfund.custody.tasks import custody_dispatch
 
-    transaction.on_commit(lambda: custody_dispatch(instruction.pk))
+    ids = [instruction.pk for instruction in instructions]
+    if ids:
+        transaction.on_commit(lambda: custody_dispatch(*ids))
 
 
 def custody_move(*, kind: str, legs: list, key: str, ref: str = "", memo: str = "", actor=None) -> Entry:
     """Post a ledger entry and, in the same transaction, queue the bank instruction
     that mirrors it. Call inside the use case's transaction. Idempotent on `key`."""
+    return custody_move_many([ledger.EntrySpec(kind=kind, legs=legs, key=key, ref=ref, memo=memo, actor=actor)])[0]
+
+
+def custody_move_many(specs: list[ledger.EntrySpec]) -> list[Entry]:
+    """`custody_move` for a batch (a batch of bids): entries posted with
+    `ledger.post_many`, their instructions written in one statement and sent by one
+    task after commit. Idempotent per key; all or nothing."""
     locator = Locator()
-    try:
-        mirrored = instruction_for_legs([(a, amt) for a, amt in legs], locator)
-    except NoCustodyAccount as exc:
-        raise CustodyError(_("This account has no custody sub-account yet."), "custody.no_account") from exc
-    if mirrored is not None and mirrored.op == "deposit":
-        raise ValueError("money arriving from outside is booked by custody_deposit on the bank's confirmation")
+    locator.prefetch({account.owner_id for spec in specs for account, _amount in spec.legs if account.owner_id})
+    mirrors = []
+    for spec in specs:
+        try:
+            mirrored = instruction_for_legs([(a, amt) for a, amt in spec.legs], locator)
+        except NoCustodyAccount as exc:
+            raise CustodyError(_("This account has no custody sub-account yet."), "custody.no_account") from exc
+        if mirrored is not None and mirrored.op == "deposit":
+            raise ValueError("money arriving from outside is booked by custody_deposit on the bank's confirmation")
+        mirrors.append(mirrored)
     with transaction.atomic():
-        entry = ledger.post(kind=kind, legs=legs, key=key, ref=ref, memo=memo, actor=actor)
-        if mirrored is None:
-            return entry
-        instruction, created = Instruction.objects.get_or_create(
-            request_no=_request_no("MV", key),
-            defaults={
-                "op": mirrored.op,
-                "payload": mirrored.payload,
-                "ref": ref[:80],
-                "entry": entry,
-                "business_date": entry.business_date,
-                "next_attempt_at": clock.now(),
-            },
+        entries = ledger.post_many(specs)
+        wanted = {
+            _request_no("MV", spec.key): (spec, entry, mirrored)
+            for spec, entry, mirrored in zip(specs, entries, mirrors, strict=True)
+            if mirrored is not None
+        }
+        sent = set(Instruction.objects.filter(request_no__in=list(wanted)).values_list("request_no", flat=True))
+        now = clock.now()
+        created = Instruction.objects.bulk_create(
+            Instruction(
+                request_no=request_no, op=mirrored.op, payload=mirrored.payload, ref=spec.ref[:80], entry=entry,
+                business_date=entry.business_date, next_attempt_at=now,
+            )
+            for request_no, (spec, entry, mirrored) in wanted.items()
+            if request_no not in sent
         )
-        if created:
-            _enqueue(instruction)
-    return entry
+        _enqueue(created)
+    return entries
 
 
 def _incoming(*, request_no: str, account: CustodyAccount, amount_fen: int, key: str, owner=None, ref: str = "") -> Instruction:
@@ -114,7 +128,7 @@ def _incoming(*, request_no: str, account: CustodyAccount, amount_fen: int, key:
         if not created and instruction.payload.get("amount_fen") != amount_fen:
             raise CustodyError(_("This deposit key was already used for another amount."), "custody.key_conflict", {"key": key})
         if created:
-            _enqueue(instruction)
+            _enqueue([instruction])
     return instruction
 
 

@@ -1,14 +1,17 @@
-"""The one way money moves: `post()`. Also account opening and reversals.
+"""The one way money moves: `post()` (and `post_many()` for a batch). Also account
+opening and reversals.
 
-post() checks the legs sum to zero and obey the entry kind's rules (chart.py), then,
-inside the caller's transaction, updates each account with a guarded statement in
-ascending id order (so concurrent posts cannot deadlock on each other or drive a
-balance below zero) and writes the postings with the balance after each.
+Posting checks the legs sum to zero and obey the entry kind's rules (chart.py), then,
+inside the caller's transaction, locks the accounts in ascending id order (so
+concurrent posts cannot deadlock on each other), refuses any leg that would take a
+non-negative account below zero, and writes entries, postings (with the balance after
+each) and balances in bulk — a fixed number of statements for any batch size.
 """
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
@@ -33,15 +36,16 @@ class _Leg:
     amount_fen: int
 
 
-def account_get_or_open(*, kind: str, owner=None, scope: str = "") -> Account:
-    """The account of `kind` for `owner` (None for the platform) and `scope`, opened
-    on first use."""
+def account_get_or_open(*, kind: str, owner=None, scope: str = "", owner_id: int | None = None) -> Account:
+    """The account of `kind` for `owner` (or `owner_id`; neither for the platform) and
+    `scope`, opened on first use."""
     rule = ACCOUNT_RULES[kind]
-    if rule.owned_by_user != (owner is not None):
+    owner_id = owner.pk if owner is not None else owner_id
+    if rule.owned_by_user != (owner_id is not None):
         raise ValueError(f"{kind} accounts are {'user' if rule.owned_by_user else 'platform'} accounts")
     if rule.scoped != bool(scope):
         raise ValueError(f"{kind} accounts {'need' if rule.scoped else 'take no'} scope")
-    lookup = {"kind": kind, "owner": owner, "scope": scope}
+    lookup = {"kind": kind, "owner_id": owner_id, "scope": scope}
     account = Account.objects.filter(**lookup).first()
     if account is not None:
         return account
@@ -110,31 +114,118 @@ def check_entry_rules(kind: str, legs: Iterable[tuple[Account, int]]) -> None:
         refuse("single_destination_scope")
 
 
-_APPLY_SQL = (
-    "UPDATE ledger_account SET balance_fen = balance_fen + %s "
-    "WHERE id = %s AND (may_go_negative OR balance_fen + %s >= 0) RETURNING balance_fen"
-)
+@dataclass(frozen=True)
+class EntrySpec:
+    """One journal entry to post: what `post()` takes, for `post_many()`."""
+
+    kind: str
+    legs: Legs
+    key: str
+    ref: str = ""
+    memo: str = ""
+    actor: object = None
+    reverses: Entry | None = None
 
 
-def _apply(leg: _Leg) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(_APPLY_SQL, [leg.amount_fen, leg.account.pk, leg.amount_fen])
-        row = cursor.fetchone()
-    if row is None:
-        balance = Account.objects.filter(pk=leg.account.pk).values_list("balance_fen", flat=True).first()
-        raise InsufficientBalance(
-            _("Not enough money: the balance is %(balance)s, %(needed)s is needed.")
-            % {"balance": format_fen(balance or 0), "needed": format_fen(-leg.amount_fen)},
-            "ledger.insufficient_balance",
-            {"account_kind": leg.account.kind, "balance_fen": balance, "needed_fen": -leg.amount_fen},
-        )
-    leg.account.balance_fen = row[0]
-    return row[0]
+class LockedAccount(NamedTuple):
+    kind: str
+    balance_fen: int
+    may_go_negative: bool
+
+
+def accounts_lock(account_ids) -> dict[int, LockedAccount]:
+    """Lock these accounts (ascending id, so concurrent posts cannot deadlock) and
+    return their current balances. Call inside a transaction."""
+    locked = Account.objects.select_for_update().filter(pk__in=set(account_ids)).order_by("pk")
+    return {pk: LockedAccount(*row) for pk, *row in locked.values_list("pk", "kind", "balance_fen", "may_go_negative")}
 
 
 def _same_entry(entry: Entry, kind: str, legs: list[_Leg]) -> bool:
     stored = sorted(entry.postings.values_list("account_id", "amount_fen"))
     return entry.kind == kind and stored == sorted((leg.account.pk, leg.amount_fen) for leg in legs)
+
+
+def _insufficient(account: LockedAccount, balance: int, amount: int) -> InsufficientBalance:
+    return InsufficientBalance(
+        _("Not enough money: the balance is %(balance)s, %(needed)s is needed.")
+        % {"balance": format_fen(balance), "needed": format_fen(-amount)},
+        "ledger.insufficient_balance",
+        {"account_kind": account.kind, "balance_fen": balance, "needed_fen": -amount},
+    )
+
+
+def _apply_deltas(deltas: dict[int, int]) -> None:
+    """Move every touched balance in one statement (the rows are locked already)."""
+    if not deltas:
+        return
+    cases = " ".join("WHEN %s THEN %s" for _pk in deltas)
+    params = [value for pk, delta in deltas.items() for value in (pk, delta)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE ledger_account SET balance_fen = balance_fen + CASE id {cases} END "  # noqa: S608 (placeholders only)
+            f"WHERE id IN ({', '.join(['%s'] * len(deltas))})",
+            [*params, *deltas],
+        )
+
+
+def post_many(specs: Sequence[EntrySpec], *, business_date: dt.date | None = None) -> list[Entry]:
+    """Post several balanced entries with a fixed number of statements, whatever their
+    number: the accounts are locked once, then entries, postings and balances are
+    written in bulk. Idempotent per key like `post()`; all or nothing.
+
+    Call inside the use case's transaction. Entries are applied in the given order, so
+    each posting's balance-after is exact, and one that would take an account below
+    zero refuses the whole batch.
+    """
+    prepared = []
+    for spec in specs:
+        legs = _normalise(spec.legs)
+        _check_shape(spec.kind, legs)
+        if spec.kind != EntryKind.REVERSAL:
+            check_entry_rules(spec.kind, [(leg.account, leg.amount_fen) for leg in legs])
+        prepared.append((spec, legs))
+    keys = [spec.key for spec in specs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("post_many takes each key once")
+    with transaction.atomic():
+        # Locked first: a concurrent post of the same key (which must touch the same
+        # accounts) has then committed, and the look-up below sees its entry.
+        locked = accounts_lock(leg.account.pk for _spec, legs in prepared for leg in legs)
+        existing = {entry.key: entry for entry in Entry.objects.filter(key__in=keys)}
+        for spec, legs in prepared:
+            if spec.key in existing and not _same_entry(existing[spec.key], spec.kind, legs):
+                raise EntryKeyConflict(_("This operation key was already used for a different movement."), "ledger.key_conflict", {"key": spec.key})
+        fresh = [(spec, legs) for spec, legs in prepared if spec.key not in existing]
+        if not fresh:
+            return [existing[key] for key in keys]
+        running = {pk: account.balance_fen for pk, account in locked.items()}
+        after: list[list[int]] = []
+        for _spec, legs in fresh:
+            balances = []
+            for leg in legs:
+                account = locked[leg.account.pk]
+                pk = leg.account.pk
+                if not account.may_go_negative and running[pk] + leg.amount_fen < 0:
+                    raise _insufficient(account, running[pk], leg.amount_fen)
+                running[pk] += leg.amount_fen
+                balances.append(running[pk])
+            after.append(balances)
+        day = business_date or clock.business_date()
+        created = Entry.objects.bulk_create(
+            Entry(kind=spec.kind, key=spec.key, ref=spec.ref, memo=spec.memo[:255], business_date=day, reverses=spec.reverses, actor=spec.actor)
+            for spec, _legs in fresh
+        )
+        Posting.objects.bulk_create(
+            Posting(entry=entry, account_id=leg.account.pk, amount_fen=leg.amount_fen, balance_after_fen=balance)
+            for entry, (_spec, legs), balances in zip(created, fresh, after, strict=True)
+            for leg, balance in zip(legs, balances, strict=True)
+        )
+        _apply_deltas({pk: running[pk] - account.balance_fen for pk, account in locked.items() if running[pk] != account.balance_fen})
+        for _spec, legs in fresh:
+            for leg in legs:
+                leg.account.balance_fen = running[leg.account.pk]
+        existing.update((entry.key, entry) for entry in created)
+    return [existing[key] for key in keys]
 
 
 def post(
@@ -153,36 +244,8 @@ def post(
     Call inside the use case's transaction. Posting the same key again with the same
     legs returns the first entry; with different legs it raises EntryKeyConflict.
     """
-    normalised = _normalise(legs)
-    _check_shape(kind, normalised)
-    if kind != EntryKind.REVERSAL:
-        check_entry_rules(kind, [(leg.account, leg.amount_fen) for leg in normalised])
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                entry = Entry.objects.create(
-                    kind=kind,
-                    key=key,
-                    ref=ref,
-                    memo=memo[:255],
-                    business_date=business_date or clock.business_date(),
-                    reverses=_reverses,
-                    actor=actor,
-                )
-        except IntegrityError:
-            existing = Entry.objects.filter(key=key).first()
-            if existing is None:
-                raise
-            if not _same_entry(existing, kind, normalised):
-                raise EntryKeyConflict(
-                    _("This operation key was already used for a different movement."),
-                    "ledger.key_conflict",
-                    {"key": key},
-                ) from None
-            return existing
-        postings = [Posting(entry=entry, account=leg.account, amount_fen=leg.amount_fen, balance_after_fen=_apply(leg)) for leg in normalised]
-        Posting.objects.bulk_create(postings)
-    return entry
+    spec = EntrySpec(kind=kind, legs=legs, key=key, ref=ref, memo=memo, actor=actor, reverses=_reverses)
+    return post_many([spec], business_date=business_date)[0]
 
 
 def reverse(*, entry: Entry, key: str, reason: str, actor=None) -> Entry:
@@ -206,7 +269,17 @@ def reverse(*, entry: Entry, key: str, reason: str, actor=None) -> Entry:
 
 def user_accounts(user) -> dict[str, Account]:
     """The user's available and frozen accounts, opened on first use."""
-    return {
-        kind: account_get_or_open(kind=kind, owner=user)
-        for kind in (AccountKind.USER_AVAILABLE, AccountKind.USER_FROZEN)
-    }
+    return user_accounts_many([user.pk])[user.pk]
+
+
+def user_accounts_many(user_ids) -> dict[int, dict[str, Account]]:
+    """`user_accounts` for many users: one query when they are all open."""
+    kinds = (AccountKind.USER_AVAILABLE, AccountKind.USER_FROZEN)
+    found: dict[int, dict[str, Account]] = {pk: {} for pk in user_ids}
+    for account in Account.objects.filter(owner_id__in=list(found), kind__in=kinds, scope=""):
+        found[account.owner_id][account.kind] = account
+    for owner_id, accounts in found.items():
+        for kind in kinds:
+            if kind not in accounts:
+                accounts[kind] = account_get_or_open(kind=kind, owner_id=owner_id)
+    return found

@@ -45,19 +45,31 @@ def external_provider():
 
 def blacklist_hits(*, cards: list[str] = (), **values: str) -> list[dict]:
     """Which of the given values (id_number=, phone=, card=, device=, ip=, and any
-    number of `cards`) are listed, internally (active, unexpired; one query) or by
-    the external provider."""
-    wanted = [(kind, raw) for kind, raw in values.items() if raw] + [(Kind.CARD, card) for card in cards if card]
-    indexes = {(kind, blind_index_for(BlacklistEntry, "value_index", normalize(kind, raw))) for kind, raw in wanted}
-    hits = []
-    if indexes:
+    number of `cards`) are listed, internally (active, unexpired) or by the external
+    provider."""
+    return blacklist_hits_many([{**values, "cards": cards}])[0]
+
+
+def blacklist_hits_many(subjects: list[dict]) -> list[list[dict]]:
+    """`blacklist_hits` for many subjects at once: one query for the internal list,
+    whatever their number. Each subject is a dict of the same keyword values."""
+    wanted = []
+    for number, values in enumerate(subjects):
+        pairs = [(kind, raw) for kind, raw in values.items() if kind != "cards" and raw]
+        pairs += [(Kind.CARD, card) for card in values.get("cards", ()) if card]
+        wanted += [(number, kind, blind_index_for(BlacklistEntry, "value_index", normalize(kind, raw))) for kind, raw in pairs]
+    listed: dict[tuple[str, str], list[BlacklistEntry]] = {}
+    if wanted:
         active = BlacklistEntry.objects.filter(removed_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=clock.now()))
-        matches = Q()
-        for kind, index in indexes:
-            matches |= Q(kind=kind, value_index=index)
-        hits = [{"kind": entry.kind, "source": "internal", "reason": entry.reason} for entry in active.filter(matches)]
-    external = external_provider().lookup(
-        id_number=normalize(Kind.ID_NUMBER, values.get("id_number", "")), phone=normalize(Kind.PHONE, values.get("phone", ""))
-    )
-    hits += [{"kind": hit.kind, "source": "external", "reason": hit.reason} for hit in external]
+        for entry in active.filter(value_index__in={index for _n, _k, index in wanted}).order_by("id"):
+            listed.setdefault((entry.kind, entry.value_index), []).append(entry)
+    hits: list[list[dict]] = [[] for _subject in subjects]
+    for number, kind, index in dict.fromkeys(wanted):
+        hits[number] += [{"kind": entry.kind, "source": "internal", "reason": entry.reason} for entry in listed.get((kind, index), ())]
+    provider = external_provider()
+    for number, values in enumerate(subjects):
+        external = provider.lookup(
+            id_number=normalize(Kind.ID_NUMBER, values.get("id_number", "")), phone=normalize(Kind.PHONE, values.get("phone", ""))
+        )
+        hits[number] += [{"kind": hit.kind, "source": "external", "reason": hit.reason} for hit in external]
     return hits

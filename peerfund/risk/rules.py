@@ -1,6 +1,7 @@
 """The rules engine: operators' conditions in rule-engine's safe expression language
 (no `eval`), compiled once per rule version and cached, evaluated by priority; every
 evaluation is logged with its signals and the rules it hit."""
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -8,6 +9,7 @@ import rule_engine
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from peerfund.core import clock
 from peerfund.core.alerts import alert_raise
 from peerfund.core.audit import audit_record
 from peerfund.core.errors import ApplicationError
@@ -55,26 +57,40 @@ class Outcome:
         return self.outcome == Action.REVIEW
 
 
-def evaluate(*, event: str, signals: dict, user=None) -> Outcome:
+def evaluate(*, event: str, signals: Mapping, user=None) -> Outcome:
     """Run the enabled rules of `event` in priority order; the most severe action of
     the rules that hit is the outcome. A rule that fails at run time is skipped and
     raises an alert rather than blocking users."""
-    hits = []
-    for rule in Rule.objects.filter(event=event, enabled=True).order_by("priority", "id"):
-        try:
-            hit = matches(rule.condition, signals)
-        except RuleSyntaxError as error:
-            alert_raise(kind="risk.rule_broken", message=f"Rule {rule.pk} ({rule.name}) failed: {error.message}", ref=f"rule:{rule.pk}")
-            continue
-        if hit:
-            hits.append({"rule": rule.pk, "name": rule.name, "action": rule.action})
-    outcome = max((hit["action"] for hit in hits), key=SEVERITY.__getitem__, default="pass")
-    evaluation = Evaluation.objects.create(event=event, user=user, signals=signals, hits=hits, outcome=outcome)
-    if outcome == Action.ALERT:
-        transaction.on_commit(
-            lambda: alert_raise(kind=f"risk.{event}", message=f"Rules {', '.join(h['name'] for h in hits)} hit", ref=f"evaluation:{evaluation.pk}")
-        )
-    return Outcome(outcome, hits, evaluation)
+    return evaluate_many(event=event, cases=[(user, signals)])[0]
+
+
+def evaluate_many(*, event: str, cases: list[tuple[object, Mapping]]) -> list[Outcome]:
+    """`evaluate` for several (user, signals) cases of one event: the rules are read
+    once and the evaluations written in one statement."""
+    rules = list(Rule.objects.filter(event=event, enabled=True).order_by("priority", "id"))
+    now = clock.now()
+    results = []
+    for _user, signals in cases:
+        hits = []
+        for rule in rules:
+            try:
+                hit = matches(rule.condition, signals)
+            except RuleSyntaxError as error:
+                alert_raise(kind="risk.rule_broken", message=f"Rule {rule.pk} ({rule.name}) failed: {error.message}", ref=f"rule:{rule.pk}")
+                continue
+            if hit:
+                hits.append({"rule": rule.pk, "name": rule.name, "action": rule.action})
+        results.append((hits, max((hit["action"] for hit in hits), key=SEVERITY.__getitem__, default="pass")))
+    evaluations = Evaluation.objects.bulk_create(
+        Evaluation(event=event, user=user, signals=dict(signals), hits=hits, outcome=outcome, created_at=now)
+        for (user, signals), (hits, outcome) in zip(cases, results, strict=True)
+    )
+    for evaluation in evaluations:
+        if evaluation.outcome == Action.ALERT:
+            transaction.on_commit(
+                lambda e=evaluation: alert_raise(kind=f"risk.{event}", message=f"Rules {', '.join(h['name'] for h in e.hits)} hit", ref=f"evaluation:{e.pk}")
+            )
+    return [Outcome(e.outcome, e.hits, e) for e in evaluations]
 
 
 def rule_save(*, staff, rule: Rule | None, **fields) -> Rule:

@@ -22,9 +22,9 @@ from peerfund.core.audit import audit_record
 from peerfund.core.errors import ApplicationError, Forbidden
 from peerfund.risk.features import FEATURES, clean_application
 from peerfund.risk.models import CreditDecision, Event, ScoreModel
-from peerfund.risk.rules import Outcome, evaluate
+from peerfund.risk.rules import Outcome, evaluate, evaluate_many
 from peerfund.risk.scoring import grade_terms, population_stability, score_application
-from peerfund.risk.signals import UNKNOWN_ORIGIN, Origin, collect
+from peerfund.risk.signals import UNKNOWN_ORIGIN, Origin, SignalBatch, Subject, collect
 
 
 class RiskRefused(Forbidden):
@@ -41,13 +41,24 @@ def risk_gate(
     """Evaluate the rules of `event`; raise RiskRefused on a reject. A caller whose
     flow has a manual review (withdrawals) passes `reviewable` and acts on
     `needs_review`; elsewhere a review outcome becomes an alert for the risk team."""
-    signals = collect(event=event, user=user, origin=origin, phone=phone, amount_fen=amount_fen)
-    outcome = evaluate(event=event, signals=signals, user=user)
-    if outcome.rejected:
-        raise refused()
-    if outcome.needs_review and not reviewable:
-        alert_raise(kind=f"risk.{event}", message=f"Review asked by {', '.join(h['name'] for h in outcome.hits)}", ref=f"evaluation:{outcome.evaluation.pk}")
+    outcome = risk_gate_many(event=event, subjects=[Subject(user=user, origin=origin, phone=phone, amount_fen=amount_fen)], reviewable=reviewable)[0]
+    if isinstance(outcome, RiskRefused):
+        raise outcome
     return outcome
+
+
+def risk_gate_many(*, event: str, subjects: list[Subject], reviewable: bool = False) -> list[Outcome | RiskRefused]:
+    """`risk_gate` for a batch of subjects of one event (a batch of bids): the
+    signals and the evaluation log are read and written once for all. Each subject
+    gets its Outcome, or the RiskRefused to raise for it."""
+    batch = SignalBatch(event, subjects)
+    outcomes = evaluate_many(event=event, cases=[(subject.user, batch[n]) for n, subject in enumerate(subjects)])
+    results: list[Outcome | RiskRefused] = []
+    for outcome in outcomes:
+        if outcome.needs_review and not reviewable:
+            alert_raise(kind=f"risk.{event}", message=f"Review asked by {', '.join(h['name'] for h in outcome.hits)}", ref=f"evaluation:{outcome.evaluation.pk}")
+        results.append(refused() if outcome.rejected else outcome)
+    return results
 
 
 # --- the credit model ---------------------------------------------------------------

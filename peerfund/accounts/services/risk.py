@@ -43,5 +43,14 @@ def current_assessment(user: User) -> RiskAssessment | None:
 
 def user_risk_level(user: User) -> str | None:
     """The user's valid level (C1..C5), or None when missing or expired: no investing."""
-    assessment = current_assessment(user)
-    return assessment.level if assessment else None
+    return user_risk_levels([user.pk])[user.pk]
+
+
+def user_risk_levels(user_ids) -> dict[int, str | None]:
+    """`user_risk_level` for many users in one query (a batch of bids)."""
+    levels: dict[int, str | None] = dict.fromkeys(user_ids)
+    valid = RiskAssessment.objects.filter(user_id__in=list(levels), expires_on__gte=clock.business_date()).order_by("-id")
+    for user_id, level in valid.values_list("user_id", "level"):
+        if levels[user_id] is None:
+            levels[user_id] = level
+    return levels
