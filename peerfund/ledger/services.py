@@ -73,8 +73,11 @@ def _normalise(legs: Legs) -> list[_Leg]:
     return [_Leg(accounts[pk], amount) for pk, amount in sorted(merged.items()) if amount != 0]
 
 
+_ENTRY_KINDS = frozenset(EntryKind.values)
+
+
 def _check_shape(kind: str, legs: list[_Leg]) -> None:
-    if kind not in EntryKind.values:
+    if kind not in _ENTRY_KINDS:
         raise PostingRuleViolation(_("Unknown entry kind."), "ledger.unknown_kind", {"kind": kind})
     if len(legs) < 2:
         raise UnbalancedEntry(_("An entry needs at least two legs."), "ledger.too_few_legs")

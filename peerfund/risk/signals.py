@@ -112,7 +112,7 @@ class SignalBatch:
     def identity(self, subject: Subject) -> Verification | None:
         if self._identities is None:
             users = [s.user.pk for s in self.subjects if s.user is not None]
-            verified = Verification.objects.filter(user_id__in=users, status=Verification.Status.VERIFIED)
+            verified = Verification.objects.filter(user_id__in=users, status=Verification.Status.VERIFIED).only("user_id", "id_number", "birth_date")
             self._identities = {v.user_id: v for v in verified}
         return self._identities.get(subject.user.pk) if subject.user else None
 

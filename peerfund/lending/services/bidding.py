@@ -1,18 +1,23 @@
 """Bids (投标) and failed listings (流标).
 
 Bids on one loan are placed in batches (`core.combining`): while one thread runs a
-batch, the bids that arrive queue, and the next batch takes them all. A batch reads
-and writes with a fixed number of statements whatever its size — idempotency keys,
-risk levels, the risk rules, the investors' accounts, the per-investor totals, then
-one transaction that locks the investors' available accounts (ascending id) and the
-loan's row last, decides every bid in arrival order against the loan's remaining
-amount and each investor's balance, and writes the bids, their freezes (ledger and
-custodian, `custody_move_many`) and the loan's new remaining amount. So whatever the
-concurrency a loan is never over-subscribed and an investor never bids money they do
-not have, and a hot loan takes bids at the pace of whole batches rather than of
-single transactions on one row (see docs/performance.md).
+batch, the bids that arrive queue, and the next batch takes them all. A batch, run by
+the thread that leads it, goes through two stages, each with a fixed number of
+statements whatever its size:
 
-Each bid gets its own answer: a refusal in a batch refuses that bid only.
+1. `bids_screen`, without locks: replayed keys, the loan, the investors' state and
+   risk level, the amount rules, and the risk rules for all of them at once;
+2. `bids_place`, one transaction: it locks the investors' available accounts
+   (ascending id), decides every bid in arrival order against the loan's remaining
+   amount, the per-investor cap and each investor's balance, writes the bids and
+   their freezes (ledger and custodian, `custody_move_many`), and takes the amount
+   from the loan last, with one guarded UPDATE.
+
+So whatever the concurrency a
+loan is never over-subscribed and an investor never bids money they do not have, and
+a hot loan takes bids at the pace of whole batches rather than of single transactions
+on one row (see docs/performance.md). Each bid gets its own answer: a refusal in a
+batch refuses that bid only.
 """
 from dataclasses import dataclass
 
@@ -118,26 +123,34 @@ class _Books:
         self.available[request.investor.pk] -= request.amount_fen
 
 
-def bids_place_batch(loan_id: int, requests: list[BidRequest]) -> list[Bid | Exception]:
-    """Place a batch of bids on one loan; one Bid or one refusal per request, in order.
-    Idempotent per (investor, key)."""
-    results: list[Bid | Exception | None] = [None] * len(requests)
-    first_of: dict[tuple[int, str], int] = {}
-    for number, request in enumerate(requests):
-        first_of.setdefault((request.investor.pk, request.key), number)
-    existing = Bid.objects.filter(investor_id__in={r.investor.pk for r in requests}, key__in={r.key for r in requests})
-    for bid in existing:
-        number = first_of.get((bid.investor_id, bid.key))
-        if number is not None:
-            request = requests[number]
-            same = bid.loan_id == request.loan_id and bid.amount_fen == request.amount_fen
-            results[number] = bid if same else Conflict(_("This bid key was already used for another bid."), "bid.key_conflict")
+def _replays(requests: list[BidRequest], bids) -> list[Bid | Conflict | None]:
+    """For each request, the bid already placed with its key (or a conflict when the
+    key was used for another bid), else None."""
+    found = {(bid.investor_id, bid.key): bid for bid in bids}
+    answers = []
+    for request in requests:
+        bid = found.get((request.investor.pk, request.key))
+        if bid is not None and (bid.loan_id != request.loan_id or bid.amount_fen != request.amount_fen):
+            bid = Conflict(_("This bid key was already used for another bid."), "bid.key_conflict")
+        answers.append(bid)
+    return answers
+
+
+def _bids_with_keys(requests: list[BidRequest]):
+    return Bid.objects.filter(investor_id__in={r.investor.pk for r in requests}, key__in={r.key for r in requests})
+
+
+def bids_screen(loan_id: int, requests: list[BidRequest]) -> list[Bid | Exception | None]:
+    """First stage of a batch, without locks: replays, the loan, the investors' state
+    and risk level, the amount rules and the risk rules. None means "go on to
+    `bids_place`"; a Bid is the answer to a replayed key; an exception refuses."""
+    results: list[Bid | Exception | None] = list(_replays(requests, _bids_with_keys(requests)))
     loan = Loan.objects.select_related("product").filter(pk=loan_id).first()
-    pending = [n for n in first_of.values() if results[n] is None]
+    pending = [n for n, result in enumerate(results) if result is None]
     if loan is None:
         for number in pending:
             results[number] = NotFound(_("No such loan."), "not_found")
-        pending = []
+        return results
     if pending:
         investors = {requests[n].investor.pk for n in pending}
         levels = user_risk_levels(investors)
@@ -157,22 +170,45 @@ def bids_place_batch(loan_id: int, requests: list[BidRequest]) -> list[Bid | Exc
         for number, outcome in zip(pending, risk_gate_many(event=Event.BID, subjects=subjects), strict=True):
             if isinstance(outcome, Exception):
                 results[number] = outcome
-        pending = [n for n in pending if results[n] is None]
-    if pending:
-        _place(loan, [requests[n] for n in pending], pending, results)
-    for number, request in enumerate(requests):  # the same key twice in one batch: one bid
-        if results[number] is None:
-            results[number] = results[first_of[(request.investor.pk, request.key)]]
     return results
 
 
-def _place(loan: Loan, requests: list[BidRequest], numbers: list[int], results: list) -> None:
+class _LoanMoved(Exception):
+    """A batch of another process took from the loan between our read and our update."""
+
+
+_TAKE_SQL = (
+    "UPDATE lending_loan SET left_fen = left_fen - %s, status = CASE WHEN left_fen = %s THEN %s ELSE status END "
+    "WHERE id = %s AND status = %s AND left_fen >= %s RETURNING left_fen"
+)
+
+
+def bids_place(loan_id: int, requests: list[BidRequest]) -> list[Bid | Exception]:
+    """Second stage: place screened bids in one transaction. Under the locks it looks
+    for their keys again (a batch that ran meanwhile may have placed one), then
+    decides each bid in order against what is left, the per-investor cap and the
+    investor's balance.
+
+    The loan's row is the one every bidder wants, so it is taken last: the batch
+    decides on the remaining amount it read, writes everything, and only then takes
+    the amount with one guarded UPDATE, holding the row from there to the commit.
+    If another process's batch took so much meanwhile that the guard fails, the batch
+    runs again with the loan's row locked from the start."""
+    try:
+        return _place(loan_id, requests, lock_loan_first=False)
+    except _LoanMoved:
+        return _place(loan_id, requests, lock_loan_first=True)
+
+
+def _place(loan_id: int, requests: list[BidRequest], *, lock_loan_first: bool) -> list[Bid | Exception]:
+    results: list[Bid | Exception | None] = [None] * len(requests)
     investors = {r.investor.pk for r in requests}
     accounts = ledger.user_accounts_many(investors)
     with transaction.atomic():
         locked = ledger.accounts_lock(accounts[pk][AccountKind.USER_AVAILABLE].pk for pk in investors)
-        # The loan's row is the one every bidder wants: take it last.
-        loan = Loan.objects.select_for_update().select_related("product").get(pk=loan.pk)
+        loans = Loan.objects.select_related("product")
+        loan = (loans.select_for_update(of=("self",)) if lock_loan_first else loans).get(pk=loan_id)
+        placed = list(_bids_with_keys(requests))
         already_rows = (
             Bid.objects.filter(loan=loan, investor_id__in=investors).exclude(status=Bid.Status.RELEASED)
             .values("investor_id").annotate(total=Sum("amount_fen")).values_list("investor_id", "total")
@@ -180,52 +216,79 @@ def _place(loan: Loan, requests: list[BidRequest], numbers: list[int], results: 
         books = _Books(
             loan,
             available={pk: locked[accounts[pk][AccountKind.USER_AVAILABLE].pk].balance_fen for pk in investors},
-            already={pk: 0 for pk in investors} | dict(already_rows),
+            already=dict.fromkeys(investors, 0) | dict(already_rows),
         )
-        accepted = []
-        for number, request in zip(numbers, requests, strict=True):
-            refusal = books.refusal(request)
-            if refusal is None:
+        accepted: dict[tuple[int, str], int] = {}
+        for number, (request, replay) in enumerate(zip(requests, _replays(requests, placed), strict=True)):
+            same_key = (request.investor.pk, request.key)
+            if replay is not None or same_key in accepted:  # placed already, or twice in this batch
+                results[number] = replay
+                continue
+            results[number] = books.refusal(request)
+            if results[number] is None:
                 books.take(request)
-                accepted.append((number, request))
-            else:
-                results[number] = refusal
-        if not accepted:
-            return
-        bids = Bid.objects.bulk_create(
-            Bid(loan=loan, investor=request.investor, amount_fen=request.amount_fen, key=request.key, auto=request.auto) for _n, request in accepted
-        )
-        custody_move_many([
-            ledger.EntrySpec(
-                kind=EntryKind.FREEZE,
-                legs=[(accounts[bid.investor_id][AccountKind.USER_AVAILABLE], -bid.amount_fen), (accounts[bid.investor_id][AccountKind.USER_FROZEN], bid.amount_fen)],
-                key=f"bid:{bid.pk}",
-                ref=f"bid:{bid.pk}",
-                memo=f"bid on loan {loan.pk}",
+                accepted[same_key] = number
+        if accepted:
+            bids = Bid.objects.bulk_create(
+                Bid(loan=loan, investor=requests[n].investor, amount_fen=requests[n].amount_fen, key=requests[n].key, auto=requests[n].auto)
+                for n in accepted.values()
             )
-            for bid in bids
-        ])
-        full = books.left == 0
-        Loan.objects.filter(pk=loan.pk).update(left_fen=books.left, **({"status": Loan.Status.FULL} if full else {}))
-        if full:
-            audit_record(actor=accepted[-1][1].investor, action="loan.full", obj=loan, from_state=Loan.Status.LISTED, to_state=Loan.Status.FULL)
-    for (number, _request), bid in zip(accepted, bids, strict=True):
-        results[number] = bid
+            custody_move_many([
+                ledger.EntrySpec(
+                    kind=EntryKind.FREEZE,
+                    legs=[(accounts[bid.investor_id][AccountKind.USER_AVAILABLE], -bid.amount_fen), (accounts[bid.investor_id][AccountKind.USER_FROZEN], bid.amount_fen)],
+                    key=f"bid:{bid.pk}",
+                    ref=f"bid:{bid.pk}",
+                    memo=f"bid on loan {loan.pk}",
+                )
+                for bid in bids
+            ])
+            taken = loan.left_fen - books.left
+            with connection.cursor() as cursor:
+                cursor.execute(_TAKE_SQL, [taken, taken, Loan.Status.FULL, loan.pk, Loan.Status.LISTED, taken])
+                row = cursor.fetchone()
+            if row is None:
+                raise _LoanMoved
+            if row[0] == 0:
+                audit_record(actor=bids[-1].investor, action="loan.full", obj=loan, from_state=Loan.Status.LISTED, to_state=Loan.Status.FULL)
+            for number, bid in zip(accepted.values(), bids, strict=True):
+                results[number] = bid
+    for number, request in enumerate(requests):  # the second of a key used twice in this batch
+        if results[number] is None:
+            results[number] = results[accepted[(request.investor.pk, request.key)]]
+    return results
 
 
-def _run_batch(requests: list[BidRequest]) -> list[Bid | Exception]:
-    # Two batches of different processes that raced on the same new key, or a
-    # deadlock with a failing loan: run again; the repeat sees what won.
-    for attempt in range(3):
-        try:
-            return bids_place_batch(requests[0].loan_id, requests)
-        except (IntegrityError, OperationalError):
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+def bids_place_batch(loan_id: int, requests: list[BidRequest]) -> list[Bid | Exception]:
+    """Both stages for a batch of bids on one loan: one Bid or one refusal per
+    request, in order. Idempotent per (investor, key)."""
+    results = bids_screen(loan_id, requests)
+    go = [n for n, result in enumerate(results) if result is None]
+    for number, result in zip(go, bids_place(loan_id, [requests[n] for n in go]), strict=True):
+        results[number] = result
+    return results
 
 
-_COMBINER = Combiner(_run_batch)
+def _retrying(stage):
+    """Run a stage again when a batch of another process raced it to the same new
+    key, or a failing loan's transaction deadlocked with it: the repeat sees what won."""
+
+    def run(requests: list[BidRequest]):
+        for attempt in range(3):
+            try:
+                return stage(requests[0].loan_id, requests)
+            except (IntegrityError, OperationalError):
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    return run
+
+
+# One batch at a time per loan and process, both stages in the thread that leads it.
+# (Pipelining the stages, screening the next batch while one holds the locks, was
+# measured slower: both stages are Python work competing for one interpreter.)
+_COMBINER = Combiner(_retrying(bids_place_batch))
 
 
 def bid_place(*, investor, loan_id: int, amount_fen: int, trade_password: str, key: str, auto: bool = False, origin: Origin = UNKNOWN_ORIGIN) -> Bid:

@@ -127,3 +127,55 @@ def test_a_blacklisted_investor_cannot_bid(funded_investors, make_user, list_loa
         bid(first, loan, 100_000, django_capture_on_commit_callbacks)
     loan.refresh_from_db()
     assert loan.left_fen == 1_000_000 and not Bid.objects.exists()
+
+
+def test_a_batch_answers_each_bid_on_its_own(funded_investors, make_user, list_loan, staff, product, django_capture_on_commit_callbacks):
+    """What a crowd of bidders on a hot loan meets: one batch, each bid decided in
+    arrival order against what is left, the balance and the rules."""
+    from peerfund.lending.services.bidding import BidRequest, bids_place_batch
+    from peerfund.risk.blacklist import blacklist_add
+    from peerfund.risk.services import RiskRefused
+
+    first, second = funded_investors
+    product.max_per_investor_fen = 10_000_000
+    product.save()
+    mule = make_user(username="mule")
+    blacklist_add(staff=staff, kind="phone", value=second.phone, reason="mule account")
+    loan = list_loan(make_user(username="borrower"), amount_fen=800_000)
+
+    def request(user, amount, key):
+        return BidRequest(investor=user, loan_id=loan.pk, amount_fen=amount, key=key, auto=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        results = bids_place_batch(loan.pk, [
+            request(first, 500_000, "a"),   # placed
+            request(first, 500_000, "a"),   # the same key again in the batch: the same bid
+            request(second, 100_000, "b"),  # blacklisted: refused by the risk rules
+            request(first, 15_000, "c"),    # off the ¥100 step
+            request(mule, 100_000, "d"),    # never verified: no account at the bank
+            request(first, 200_000, "e"),   # only ¥1,000 of first's ¥6,000 is left after "a"
+            request(first, 100_000, "f"),   # placed: ¥3,000 of the loan is left, ¥1,000 of the balance
+            request(first, 100_000, "g"),   # placed: the balance is now nil, the loan has ¥2,000 left
+        ])
+    placed = [r for r in results if isinstance(r, Bid)]
+    assert results[0] is results[1] or results[0].pk == results[1].pk
+    assert isinstance(results[2], RiskRefused)
+    assert (results[3].code, results[4].code, results[5].code) == ("bid.step", "bid.not_verified", "bid.insufficient")
+    assert results[5].extra["available_fen"] == 100_000
+    assert isinstance(results[6], Bid) and isinstance(results[7], AccountError) and results[7].code == "bid.insufficient"
+    assert sorted({b.key for b in placed}) == ["a", "f"]
+    loan.refresh_from_db()
+    assert loan.left_fen == 800_000 - 600_000
+    assert user_balances(first) == {"user_available": 0, "user_frozen": 600_000}
+
+
+def test_a_frozen_investors_auto_bid_is_refused(funded_investors, make_user, list_loan, django_capture_on_commit_callbacks):
+    first, _second = funded_investors
+    first.frozen_at = clock.now()
+    first.save(update_fields=["frozen_at"])
+    loan = list_loan(make_user(username="borrower"))
+    with pytest.raises(MoneyActionsLocked):
+        with django_capture_on_commit_callbacks(execute=True):
+            bid_place(investor=first, loan_id=loan.pk, amount_fen=100_000, trade_password="", key="auto", auto=True)
+    assert not Bid.objects.exists()
+
