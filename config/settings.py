@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "peerfund.risk",
     "peerfund.lending",
     "peerfund.contracts",
+    "peerfund.cob",
     "peerfund.demo",
 ]
 
@@ -287,6 +288,8 @@ PEERFUND_GRADES = [
 ]
 PEERFUND_MODEL_DIR = Path(env_str("PEERFUND_MODEL_DIR", str(VAR_DIR / "models")))
 PEERFUND_PSI_ALERT = env_str("PEERFUND_PSI_ALERT", "0.25")
+# Daily close: loans per chunk (a chunk is one transaction and one unit of resumption).
+PEERFUND_COB_CHUNK = env_int("PEERFUND_COB_CHUNK", 500)
 # Anti-money-laundering: a single movement at or above this is a large-transaction report.
 PEERFUND_AML_LARGE_FEN = env_int("PEERFUND_AML_LARGE_FEN", 5_000_000)
 

@@ -34,6 +34,15 @@ class LoanProduct(models.Model):
     required_documents = models.JSONField(default=list)
     required_risk_level = models.CharField(max_length=2, default="C2")
     auto_invest_share = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("0.80"))
+    # Servicing (贷后): days after the due date before an unpaid instalment is overdue
+    # and charged penalty interest (罚息) per day on its unpaid principal, counted
+    # from the day after the due date; written off (坏账) after `write_off_days`.
+    grace_days = models.PositiveSmallIntegerField(default=3)
+    penalty_rate_daily = models.DecimalField(max_digits=6, decimal_places=5, default=Decimal("0.00050"))
+    write_off_days = models.PositiveSmallIntegerField(default=90)
+    prepayment_fee_rate = models.DecimalField(
+        max_digits=6, decimal_places=4, default=Decimal("0.0100"), help_text="share of the principal repaid early, paid to the investors"
+    )
     enabled = models.BooleanField(default=True)
 
     class Meta:
@@ -52,11 +61,14 @@ class Loan(models.Model):
         LISTED = "listed", _("Open for bids")
         FULL = "full", _("Full, in full review")
         FAILED = "failed", _("Failed to fill")
-        DISBURSED = "disbursed", _("Disbursed")
+        DISBURSED = "disbursed", _("Repaying")
+        SETTLED = "settled", _("Repaid in full")
+        WRITTEN_OFF = "written_off", _("Written off")
 
     TRANSITIONS = {
         Status.LISTED: {Status.FULL, Status.FAILED},
         Status.FULL: {Status.DISBURSED, Status.FAILED},
+        Status.DISBURSED: {Status.SETTLED, Status.WRITTEN_OFF},
     }
 
     borrower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loans")
@@ -219,17 +231,43 @@ class ApplicationDocument(models.Model):
 
 
 class RepaymentInstalment(models.Model):
-    """The borrower's repayment schedule (还款计划), made at disbursement."""
+    """The borrower's repayment schedule (还款计划), made at disbursement, with what has
+    been paid against each instalment and the penalty interest it has run up."""
+
+    class Status(models.TextChoices):
+        DUE = "due", _("Not yet paid")
+        OVERDUE = "overdue", _("Overdue")
+        PAID = "paid", _("Paid")
+        WRITTEN_OFF = "written_off", _("Written off")
+
+    OPEN = (Status.DUE, Status.OVERDUE)
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="instalments")
     number = models.PositiveSmallIntegerField()
     due_date = models.DateField()
     principal_fen = models.BigIntegerField()
     interest_fen = models.BigIntegerField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DUE)
+    principal_paid_fen = models.BigIntegerField(default=0)
+    interest_paid_fen = models.BigIntegerField(default=0)
+    penalty_fen = models.BigIntegerField(default=0)
+    penalty_paid_fen = models.BigIntegerField(default=0)
+    # The last business date whose penalty is in `penalty_fen` (the daily close is
+    # idempotent per date through it).
+    penalty_through = models.DateField(null=True, blank=True)
+    paid_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["loan", "number"]
-        constraints = [models.UniqueConstraint(fields=["loan", "number"], name="instalment_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "number"], name="instalment_once"),
+            models.CheckConstraint(
+                condition=Q(principal_paid_fen__lte=F("principal_fen")) & Q(interest_paid_fen__lte=F("interest_fen"))
+                & Q(penalty_paid_fen__lte=F("penalty_fen")) & Q(principal_paid_fen__gte=0) & Q(interest_paid_fen__gte=0),
+                name="instalment_paid_within_due",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_date"], name="instalment_open_by_date")]
 
     def __str__(self) -> str:
         return f"loan {self.loan_id} #{self.number}"
@@ -237,6 +275,11 @@ class RepaymentInstalment(models.Model):
     @property
     def total_fen(self) -> int:
         return self.principal_fen + self.interest_fen
+
+    @property
+    def owed_fen(self) -> int:
+        """What is still to pay: penalty, interest and principal."""
+        return (self.penalty_fen - self.penalty_paid_fen) + (self.interest_fen - self.interest_paid_fen) + (self.principal_fen - self.principal_paid_fen)
 
 
 class Investment(models.Model):
@@ -258,19 +301,67 @@ class Investment(models.Model):
 
 class Receivable(models.Model):
     """What an investor is due from one instalment (回款计划): their largest-remainder
-    share of its principal and interest."""
+    share of its principal and interest, and what they have received of it."""
+
+    class Status(models.TextChoices):
+        DUE = "due", _("Expected")
+        OVERDUE = "overdue", _("Overdue")
+        RECEIVED = "received", _("Received")
+        WRITTEN_OFF = "written_off", _("Written off")
 
     investment = models.ForeignKey(Investment, on_delete=models.PROTECT, related_name="receivables")
     number = models.PositiveSmallIntegerField()
     due_date = models.DateField()
     principal_fen = models.BigIntegerField()
     interest_fen = models.BigIntegerField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DUE)
+    principal_received_fen = models.BigIntegerField(default=0)
+    interest_received_fen = models.BigIntegerField(default=0)
+    penalty_received_fen = models.BigIntegerField(default=0)
+    received_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["investment", "number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(principal_received_fen__lte=F("principal_fen")) & Q(interest_received_fen__lte=F("interest_fen")),
+                name="receivable_received_within_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"investment {self.investment_id} #{self.number}"
+
+
+class Repayment(models.Model):
+    """One payment by (or debited from) a borrower, and how it was allocated: penalty,
+    interest, principal, oldest instalment first."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Paid by the borrower")
+        AUTO = "auto", _("Debited on the due date")
+        PREPAYMENT = "prepayment", _("Prepaid")
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="repayments")
+    key = models.CharField(max_length=120)
+    source = models.CharField(max_length=12, choices=Source.choices)
+    amount_fen = models.BigIntegerField()
+    penalty_fen = models.BigIntegerField(default=0)
+    interest_fen = models.BigIntegerField(default=0)
+    principal_fen = models.BigIntegerField(default=0)
+    fee_fen = models.BigIntegerField(default=0)
+    business_date = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "key"], name="repayment_key_once"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="repayment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"repayment {self.pk} of loan {self.loan_id}"
 
 
 class DisbursementRequest(models.Model):

@@ -47,6 +47,12 @@ EVENTS: dict[str, Event] = {
     "application.listed": Event(_("Loan listed"), _("Your loan of {amount} at {rate} is now open for investors.")),
     "loan.disbursed_borrower": Event(_("Loan disbursed"), _("{amount} was paid to your balance (service fee {fee}). Your repayment plan is in My loans."), sms=True),
     "loan.disbursed_investor": Event(_("Your loan is lent out"), _("Your {amount} in {loan} was lent; your receivable plan and contract are ready.")),
+    "repayment.due_soon": Event(_("Repayment due soon"), _("Instalment {number} of {loan}, {amount}, is due on {date}. Keep it in your balance: it is debited that night."), sms=True),
+    "repayment.due_today": Event(_("Repayment due today"), _("Instalment {number} of {loan}, {amount}, is due today ({date})."), sms=True),
+    "repayment.overdue": Event(_("Repayment overdue"), _("Instalment {number} of {loan} is overdue: {amount} is owed, and penalty interest runs daily until it is paid."), sms=True),
+    "repayment.received": Event(_("Repayment received"), _("{amount} from {loan} was paid to your balance.")),
+    "loan.settled": Event(_("Loan repaid"), _("{loan} is repaid in full. Thank you.")),
+    "loan.written_off": Event(_("Loan written off"), _("{loan} was written off after long arrears; {principal} of your principal is not expected back."), sms=True),
     "auto_invest.invested": Event(_("Auto-invest bid for you"), _("{explanation}")),
     "risk.assessed": Event(_("Risk assessment done"), _("Your risk level is {level}, valid until {expires}.")),
 }

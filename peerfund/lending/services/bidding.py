@@ -330,10 +330,11 @@ def loan_fail(*, loan: Loan, reason: str) -> Loan:
     return loan
 
 
-def loans_fail_expired() -> int:
-    """Fail every listed loan past its deadline (the periodic task calls this)."""
+def loans_fail_expired(*, before=None) -> int:
+    """Fail every listed loan whose deadline is past (or before `before`: the daily
+    close fails those due by the end of the day it closes)."""
     failed = 0
-    for loan in Loan.objects.filter(status=Loan.Status.LISTED, deadline__lte=clock.now()).order_by("id"):
+    for loan in Loan.objects.filter(status=Loan.Status.LISTED, deadline__lte=before or clock.now()).order_by("id"):
         loan_fail(loan=loan, reason="not full by the deadline")
         failed += 1
     return failed

@@ -6,6 +6,10 @@ import pytest
 from peerfund.core import clock
 from peerfund.lending.models import Loan, LoanProduct
 from peerfund.lending.schedules import Method
+from peerfund.lending.services.bidding import bid_place
+from peerfund.lending.services.disbursement import disbursement_decide, disbursement_request
+from peerfund.tests_support.money import pay_deposit
+from peerfund.tests_support.people import TRADE_PASSWORD, onboard
 
 
 @pytest.fixture
@@ -37,3 +41,28 @@ def list_loan(product):
         return Loan.objects.create(**{**values, **overrides})
 
     return build
+
+
+@pytest.fixture
+def full_loan(investor, other_investor, make_user, list_loan, django_capture_on_commit_callbacks, settings):
+    """¥7,000 over 12 months at 10 %, bid ¥4,000 by `investor` and ¥3,000 by `other_investor`."""
+    settings.PEERFUND_COOLING_OFF_DAYS = 0
+    borrower = make_user(username="borrower", display_name="刘洋")
+    onboard(borrower, identity=3)
+    loan = list_loan(borrower, amount_fen=700_000)
+    for user, amount in ((investor, 400_000), (other_investor, 300_000)):
+        pay_deposit(user, 500_000, django_capture_on_commit_callbacks, key=f"d{user.pk}")
+        with django_capture_on_commit_callbacks(execute=True):
+            bid_place(investor=user, loan_id=loan.pk, amount_fen=amount, trade_password=TRADE_PASSWORD, key="b")
+    loan.refresh_from_db()
+    assert loan.status == Loan.Status.FULL
+    return loan
+
+
+@pytest.fixture
+def disbursed_loan(full_loan, staff_with, django_capture_on_commit_callbacks):
+    request = disbursement_request(staff=staff_with("risk", "maker"), loan=full_loan)
+    with django_capture_on_commit_callbacks(execute=True):
+        disbursement_decide(staff=staff_with("risk", "checker"), request=request, approve=True)
+    full_loan.refresh_from_db()
+    return full_loan

@@ -12,25 +12,7 @@ from peerfund.core.errors import Conflict, Forbidden
 from peerfund.ledger.selectors import user_balances
 from peerfund.ledger.services import platform_account
 from peerfund.lending.models import Bid, Investment, Loan, Receivable, RepaymentInstalment
-from peerfund.lending.services.bidding import bid_place
 from peerfund.lending.services.disbursement import disbursement_decide, disbursement_request
-from peerfund.tests_support.money import pay_deposit
-from peerfund.tests_support.people import TRADE_PASSWORD, onboard
-
-
-@pytest.fixture
-def full_loan(investor, other_investor, make_user, list_loan, django_capture_on_commit_callbacks, settings):
-    settings.PEERFUND_COOLING_OFF_DAYS = 0
-    borrower = make_user(username="borrower", display_name="刘洋")
-    onboard(borrower, identity=3)
-    loan = list_loan(borrower, amount_fen=700_000)
-    for user, amount in ((investor, 400_000), (other_investor, 300_000)):
-        pay_deposit(user, 500_000, django_capture_on_commit_callbacks, key=f"d{user.pk}")
-        with django_capture_on_commit_callbacks(execute=True):
-            bid_place(investor=user, loan_id=loan.pk, amount_fen=amount, trade_password=TRADE_PASSWORD, key="b")
-    loan.refresh_from_db()
-    assert loan.status == Loan.Status.FULL
-    return loan
 
 
 def _disburse(loan, maker, checker, capture):

@@ -1,0 +1,41 @@
+"""What the daily close has done, per business date and step, down to each chunk."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class StepRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    business_date = models.DateField()
+    step = models.CharField(max_length=60)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    # The chunk plan, fixed when the step first starts for the date: the first and last
+    # item id of each chunk, so a resumed run works on the same chunks.
+    plan = models.JSONField(default=list)
+    result = models.JSONField(default=dict)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-business_date", "id"]
+        constraints = [models.UniqueConstraint(fields=["business_date", "step"], name="cob_step_once_per_date")]
+
+    def __str__(self) -> str:
+        return f"{self.business_date} {self.step} [{self.status}]"
+
+
+class ChunkDone(models.Model):
+    step_run = models.ForeignKey(StepRun, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    items = models.PositiveIntegerField()
+    finished_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["step_run", "number"], name="cob_chunk_once")]
+
+    def __str__(self) -> str:
+        return f"{self.step_run} chunk {self.number}"

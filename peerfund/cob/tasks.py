@@ -1,0 +1,26 @@
+import datetime as dt
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from peerfund.cob.models import StepRun
+from peerfund.cob.services import chunk_run, close_run
+from peerfund.core import clock
+
+
+@db_task(retries=0)
+def cob_chunk(on: str, step_name: str, number: int):
+    """One chunk of a fanned-out close step, on whichever consumer takes it."""
+    day = dt.date.fromisoformat(on)
+    try:
+        chunk_run(on=day, step_name=step_name, number=number)
+    except Exception as error:
+        StepRun.objects.filter(business_date=day, step=step_name).update(status=StepRun.Status.FAILED, error=f"chunk {number}: {error!r}")
+        raise
+
+
+# 00:05 in Asia/Shanghai is 16:05 UTC (huey schedules in UTC).
+@db_periodic_task(crontab(minute="5", hour="16"))
+def cob_nightly():
+    """Close the business date that has just ended."""
+    close_run(on=clock.business_date() - dt.timedelta(days=1))

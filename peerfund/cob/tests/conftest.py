@@ -1,0 +1,2 @@
+# A disbursed loan to service, as the lending tests build it.
+from peerfund.lending.tests.conftest import disbursed_loan, full_loan, list_loan, product  # noqa: F401

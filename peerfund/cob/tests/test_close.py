@@ -1,0 +1,95 @@
+"""The daily close: every step once per date, re-running changes nothing, a crash
+resumes at the chunk where it stopped, and a year of closes services a loan to the
+end with every fen where an independent sum says it should be."""
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+
+from peerfund.cob import registry
+from peerfund.cob.models import ChunkDone, StepRun
+from peerfund.cob.services import close_run, close_until
+from peerfund.core import clock
+from peerfund.ledger.invariants import ledger_check
+from peerfund.ledger.models import Entry
+from peerfund.ledger.selectors import user_balances
+from peerfund.lending.models import Loan, Receivable, Repayment, RepaymentInstalment
+from peerfund.tests_support.money import pay_deposit
+
+
+@pytest.fixture
+def flaky_step(db):
+    """A chunked step that fails in its second chunk the first time it gets there."""
+    calls, failed = [], []
+
+    def run(*, on, ids):
+        calls.append(list(ids))
+        if ids[0] >= 3 and not failed:
+            failed.append(True)
+            raise RuntimeError("worker killed")
+        return len(ids)
+
+    registry.close_step(name="test.flaky", order=1, items=lambda on: [1, 2, 3, 4, 5])(run)
+    yield calls
+    registry._STEPS.pop("test.flaky")
+
+
+def test_a_crashed_close_resumes_at_the_chunk_where_it_stopped(flaky_step, settings):
+    settings.PEERFUND_COB_CHUNK = 2
+    day = clock.business_date()
+    with pytest.raises(RuntimeError, match="worker killed"):
+        close_run(on=day)
+    run = StepRun.objects.get(business_date=day, step="test.flaky")
+    assert run.status == "failed" and "worker killed" in run.error
+    assert list(run.chunks.values_list("number", flat=True)) == [0]
+    close_run(on=day)
+    run.refresh_from_db()
+    assert run.status == "done" and run.plan == [[1, 2], [3, 4], [5, 5]]
+    assert flaky_step == [[1, 2], [3, 4], [3, 4], [5]]  # chunk 0 once; chunk 1 again after the crash
+    assert sorted(ChunkDone.objects.filter(step_run=run).values_list("number", flat=True)) == [0, 1, 2]
+
+
+def test_closing_a_date_again_changes_nothing(disbursed_loan, django_capture_on_commit_callbacks):
+    due = RepaymentInstalment.objects.get(loan=disbursed_loan, number=1).due_date
+    with django_capture_on_commit_callbacks(execute=True):
+        close_run(on=due)
+    assert Repayment.objects.filter(loan=disbursed_loan, source="auto").count() == 1
+    entries, steps = Entry.objects.count(), StepRun.objects.filter(business_date=due).count()
+    with django_capture_on_commit_callbacks(execute=True):
+        close_run(on=due)
+        StepRun.objects.filter(business_date=due).delete()  # even with its records gone, the steps themselves are idempotent
+        close_run(on=due)
+    assert Entry.objects.count() == entries and Repayment.objects.filter(loan=disbursed_loan).count() == 1
+    assert StepRun.objects.filter(business_date=due, status="done").count() == steps
+
+
+def test_a_year_of_closes_services_a_loan_to_the_end(disbursed_loan, investor, other_investor, django_capture_on_commit_callbacks, settings):
+    """On-time by auto-debit, month after month; the books equal the schedules."""
+    loan = disbursed_loan
+    instalments = list(loan.instalments.order_by("number"))
+    owed = sum(i.total_fen for i in instalments)
+    pay_deposit(loan.borrower, owed, django_capture_on_commit_callbacks, key="year")  # the borrower keeps the loan and tops up
+    expected = {
+        user.pk: user_balances(user)["user_available"]
+        + sum(r.principal_fen + r.interest_fen for r in Receivable.objects.filter(investment__investor=user, investment__loan=loan))
+        for user in (investor, other_investor)
+    }
+    borrower_before = user_balances(loan.borrower)["user_available"]
+    with django_capture_on_commit_callbacks(execute=True):
+        close_until(start=clock.business_date(), until=instalments[-1].due_date)
+    loan.refresh_from_db()
+    assert loan.status == Loan.Status.SETTLED
+    assert set(loan.instalments.values_list("status", flat=True)) == {"paid"}
+    assert {u.pk: user_balances(u)["user_available"] for u in (investor, other_investor)} == expected
+    assert borrower_before - user_balances(loan.borrower)["user_available"] == owed
+    assert ledger_check() == []
+    assert clock.business_date() == instalments[-1].due_date + dt.timedelta(days=1)
+
+
+def test_the_command_closes_a_date_with_a_progress_bar(disbursed_loan, capsys, django_capture_on_commit_callbacks):
+    day = clock.business_date()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("cob", "--date", day.isoformat())
+    out = capsys.readouterr().out
+    assert f"business date {day} closed" in out and "lending.auto_debit" in out and "[####" in out
+    assert StepRun.objects.filter(business_date=day, status="done").count() == len(registry.steps())

@@ -1,0 +1,37 @@
+"""The lending steps of the daily close (see cob/registry.py), in their order."""
+import datetime as dt
+
+from peerfund.cob.registry import close_step
+from peerfund.core import clock
+from peerfund.lending.services.bidding import loans_fail_expired
+from peerfund.lending.services.overdue import loans_mark_overdue, loans_write_off, repaying_loan_ids, repayment_reminders
+from peerfund.lending.services.repayment import loan_auto_debit
+
+
+def _repaying(on: dt.date) -> list[int]:
+    return repaying_loan_ids()
+
+
+@close_step(name="lending.expire_listings", order=10, description="流标: fail loans not full by the end of the day")
+def expire_listings(*, on: dt.date) -> int:
+    return loans_fail_expired(before=clock.day_start(on + dt.timedelta(days=1)))
+
+
+@close_step(name="lending.auto_debit", order=20, items=_repaying, description="debit instalments due by the day from borrowers' balances")
+def auto_debit(*, on: dt.date, ids: list[int]) -> int:
+    return sum(loan_auto_debit(loan_id=loan_id, on=on) is not None for loan_id in ids)
+
+
+@close_step(name="lending.overdue", order=30, items=_repaying, description="mark overdue instalments and charge penalty interest")
+def overdue(*, on: dt.date, ids: list[int]) -> int:
+    return loans_mark_overdue(loan_ids=ids, on=on)
+
+
+@close_step(name="lending.write_off", order=40, items=_repaying, description="write off loans past the product's write-off days")
+def write_off(*, on: dt.date, ids: list[int]) -> int:
+    return loans_write_off(loan_ids=ids, on=on)
+
+
+@close_step(name="lending.reminders", order=50, description="T-3 and T-0 repayment reminders")
+def reminders(*, on: dt.date) -> int:
+    return repayment_reminders(on=on)
