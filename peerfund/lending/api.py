@@ -1,5 +1,6 @@
-"""REST API of the investment hall, bidding and loan applications. Bids and
-applications need an Idempotency-Key."""
+"""REST API of the investment hall, bidding, loan applications, my loans and
+repayments, my investments. Bids, applications and repayments need an
+Idempotency-Key."""
 import json
 from decimal import Decimal
 
@@ -12,10 +13,11 @@ from peerfund.core.errors import ApplicationError, NotFound
 from peerfund.core.idempotency import idempotent
 from peerfund.core.masking import mask_name
 from peerfund.lending.forms import DERIVED
-from peerfund.lending.models import Bid, Loan, LoanApplication, LoanProduct
-from peerfund.lending.selectors import HallFilters, bids_of, bids_public, hall_page, loan_get_public, loan_schedule
+from peerfund.lending.models import Bid, Investment, Loan, LoanApplication, LoanProduct
+from peerfund.lending.selectors import HallFilters, bids_of, bids_public, due_now, hall_page, loan_get_public, loan_schedule
 from peerfund.lending.services.bidding import bid_place
 from peerfund.lending.services.origination import application_submit
+from peerfund.lending.services.repayment import loan_repay
 from peerfund.risk.features import FEATURES
 from peerfund.risk.signals import Origin
 
@@ -185,3 +187,96 @@ def application_create(request, product_id: Form[int], amount_fen: Form[int], mo
 @router.get("/applications/mine", response=list[ApplicationOut], summary="My loan applications")
 def my_applications(request):
     return [ApplicationOut.of(a) for a in LoanApplication.objects.filter(borrower=request.user).select_related("decision")[:100]]
+
+
+class InstalmentOut(Schema):
+    number: int
+    due_date: str
+    principal_fen: int
+    interest_fen: int
+    penalty_fen: int
+    owed_fen: int
+    status: str
+    paid_on: str | None
+
+
+class MyLoanOut(Schema):
+    id: int
+    title: str
+    amount_fen: int
+    status: str
+    due_now_fen: int
+    instalments: list[InstalmentOut]
+
+
+@router.get("/mine", response=list[MyLoanOut], summary="My loans as a borrower, with the repayment plan and what is paid")
+def my_loans(request):
+    loans = Loan.objects.filter(borrower=request.user).prefetch_related("instalments")[:50]
+    return [
+        MyLoanOut(
+            id=loan.pk, title=loan.title, amount_fen=loan.amount_fen, status=loan.status, due_now_fen=due_now(loan),
+            instalments=[
+                InstalmentOut(number=i.number, due_date=i.due_date.isoformat(), principal_fen=i.principal_fen, interest_fen=i.interest_fen,
+                              penalty_fen=i.penalty_fen, owed_fen=i.owed_fen, status=i.status, paid_on=i.paid_on.isoformat() if i.paid_on else None)
+                for i in loan.instalments.all()
+            ],
+        )
+        for loan in loans
+    ]
+
+
+class RepayIn(Schema):
+    amount_fen: int | None = None
+    trade_password: str
+
+
+class RepaymentOut(Schema):
+    id: int
+    amount_fen: int
+    penalty_fen: int
+    interest_fen: int
+    principal_fen: int
+    business_date: str
+
+
+@router.post("/{int:loan_id}/repayments", response={201: RepaymentOut}, summary="Repay my loan (everything due now, or `amount_fen` of it)")
+@decorate_view(idempotent)
+def repayment_create(request, loan_id: int, payload: RepayIn):
+    """Needs an `Idempotency-Key` and the trade password. Paid oldest instalment first:
+    penalty, interest, principal. More than is due now is a 400 (`repay.above_due`)."""
+    repayment = loan_repay(borrower=request.user, loan_id=loan_id, amount_fen=payload.amount_fen, trade_password=payload.trade_password,
+                           key=request.idempotency_key)
+    return Status(201, RepaymentOut(id=repayment.pk, amount_fen=repayment.amount_fen, penalty_fen=repayment.penalty_fen,
+                                    interest_fen=repayment.interest_fen, principal_fen=repayment.principal_fen,
+                                    business_date=repayment.business_date.isoformat()))
+
+
+class ReceivableOut(Schema):
+    number: int
+    due_date: str
+    principal_fen: int
+    interest_fen: int
+    received_fen: int
+    status: str
+
+
+class InvestmentOut(Schema):
+    id: int
+    loan_id: int
+    loan_title: str
+    loan_status: str
+    principal_fen: int
+    receivables: list[ReceivableOut]
+
+
+@router.get("/investments/mine", response=list[InvestmentOut], summary="My investments and the state of every receivable")
+def my_investments(request):
+    investments = Investment.objects.filter(investor=request.user).select_related("loan").prefetch_related("receivables")[:200]
+    return [
+        InvestmentOut(
+            id=inv.pk, loan_id=inv.loan_id, loan_title=inv.loan.title, loan_status=inv.loan.status, principal_fen=inv.principal_fen,
+            receivables=[ReceivableOut(number=r.number, due_date=r.due_date.isoformat(), principal_fen=r.principal_fen, interest_fen=r.interest_fen,
+                                       received_fen=r.received_fen, status=r.status) for r in inv.receivables.all()],
+        )
+        for inv in investments
+    ]

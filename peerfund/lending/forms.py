@@ -28,6 +28,12 @@ class BidForm(BootstrapFormMixin, forms.Form):
     key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=lambda: uuid.uuid4().hex)
 
 
+class RepayForm(BootstrapFormMixin, forms.Form):
+    amount = YuanField(label=_("Amount (yuan; empty pays everything due now)"), required=False)
+    trade_password = forms.CharField(label=_("Trade password"), widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=lambda: uuid.uuid4().hex)
+
+
 class AutoInvestForm(BootstrapFormMixin, forms.Form):
     enabled = forms.BooleanField(label=_("On (authorises the custodian bank to bid for you)"), required=False, initial=True)
     rate_min = forms.DecimalField(label=_("Rate from (%)"), min_value=0, max_value=36, decimal_places=2)

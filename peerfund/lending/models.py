@@ -332,6 +332,10 @@ class Receivable(models.Model):
     def __str__(self) -> str:
         return f"investment {self.investment_id} #{self.number}"
 
+    @property
+    def received_fen(self) -> int:
+        return self.principal_received_fen + self.interest_received_fen + self.penalty_received_fen
+
 
 class Repayment(models.Model):
     """One payment by (or debited from) a borrower, and how it was allocated: penalty,

@@ -79,3 +79,13 @@ def bids_public(loan: Loan) -> list[dict]:
 def bids_of(user) -> QuerySet[Bid]:
     return Bid.objects.filter(investor=user).select_related("loan").order_by("-id")
 
+
+
+def due_now(loan: Loan) -> int:
+    """What the borrower may pay now (fen): every due or overdue instalment, or the next."""
+    from peerfund.core import clock
+    from peerfund.lending.services.repayment import payable_now
+
+    if loan.status != Loan.Status.DISBURSED:
+        return 0
+    return sum(i.owed_fen for i in payable_now(loan, clock.business_date()))

@@ -12,5 +12,6 @@ urlpatterns = [
     path("my-applications/", views.my_applications, name="my_applications"),
     path("my-investments/", views.my_investments, name="my_investments"),
     path("my-loans/", views.my_loans, name="my_loans"),
+    path("my-loans/<int:loan_id>/repay/", views.repay, name="repay"),
     path("contracts/<int:contract_id>.pdf", views.contract_pdf, name="contract"),
 ]
