@@ -9,6 +9,7 @@ from ninja import File, Form, Router, Schema, UploadedFile
 from ninja.decorators import decorate_view
 from ninja.responses import Status
 
+from peerfund.core import clock
 from peerfund.core.errors import ApplicationError, NotFound
 from peerfund.core.idempotency import idempotent
 from peerfund.core.masking import mask_name
@@ -17,7 +18,7 @@ from peerfund.lending.models import Bid, Investment, Loan, LoanApplication, Loan
 from peerfund.lending.selectors import HallFilters, bids_of, bids_public, due_now, hall_page, loan_get_public, loan_schedule
 from peerfund.lending.services.bidding import bid_place
 from peerfund.lending.services.origination import application_submit
-from peerfund.lending.services.repayment import loan_repay
+from peerfund.lending.services.repayment import loan_prepay, loan_repay, prepayment_quote
 from peerfund.risk.features import FEATURES
 from peerfund.risk.signals import Origin
 
@@ -233,10 +234,16 @@ class RepayIn(Schema):
 class RepaymentOut(Schema):
     id: int
     amount_fen: int
+    fee_fen: int = 0
     penalty_fen: int
     interest_fen: int
     principal_fen: int
     business_date: str
+
+    @staticmethod
+    def of(repayment) -> "RepaymentOut":
+        return RepaymentOut(id=repayment.pk, amount_fen=repayment.amount_fen, fee_fen=repayment.fee_fen, penalty_fen=repayment.penalty_fen,
+                            interest_fen=repayment.interest_fen, principal_fen=repayment.principal_fen, business_date=repayment.business_date.isoformat())
 
 
 @router.post("/{int:loan_id}/repayments", response={201: RepaymentOut}, summary="Repay my loan (everything due now, or `amount_fen` of it)")
@@ -246,9 +253,7 @@ def repayment_create(request, loan_id: int, payload: RepayIn):
     penalty, interest, principal. More than is due now is a 400 (`repay.above_due`)."""
     repayment = loan_repay(borrower=request.user, loan_id=loan_id, amount_fen=payload.amount_fen, trade_password=payload.trade_password,
                            key=request.idempotency_key)
-    return Status(201, RepaymentOut(id=repayment.pk, amount_fen=repayment.amount_fen, penalty_fen=repayment.penalty_fen,
-                                    interest_fen=repayment.interest_fen, principal_fen=repayment.principal_fen,
-                                    business_date=repayment.business_date.isoformat()))
+    return Status(201, RepaymentOut.of(repayment))
 
 
 class ReceivableOut(Schema):
@@ -280,3 +285,41 @@ def my_investments(request):
         )
         for inv in investments
     ]
+
+
+class PrepayIn(Schema):
+    principal_fen: int | None = None
+    mode: str = "reduce_instalment"
+    trade_password: str
+
+
+class QuoteOut(Schema):
+    principal_fen: int
+    interest_fen: int
+    fee_fen: int
+    total_fen: int
+    remaining_principal_fen: int
+    new_instalments: list[dict]
+
+
+@router.get("/{int:loan_id}/prepayment-quote", response=QuoteOut, summary="What prepaying would cost today, and the schedule after it")
+def prepayment_quote_get(request, loan_id: int, principal_fen: int | None = None, mode: str = "reduce_instalment"):
+    loan = Loan.objects.select_related("product").filter(pk=loan_id, borrower=request.user).first()
+    if loan is None:
+        raise NotFound(_("No such loan."), "not_found")
+    quote = prepayment_quote(loan=loan, principal_fen=principal_fen, mode=mode, on=clock.business_date())
+    return QuoteOut(
+        principal_fen=quote.principal_fen, interest_fen=quote.interest_fen, fee_fen=quote.fee_fen, total_fen=quote.total_fen,
+        remaining_principal_fen=quote.remaining_principal_fen,
+        new_instalments=[{"due_date": due.isoformat(), "principal_fen": p, "interest_fen": i} for due, p, i in quote.new_schedule],
+    )
+
+
+@router.post("/{int:loan_id}/prepayments", response={201: RepaymentOut}, summary="Prepay all or part of my loan's principal")
+@decorate_view(idempotent)
+def prepayment_create(request, loan_id: int, payload: PrepayIn):
+    """Needs an `Idempotency-Key` and the trade password. `mode` is `reduce_instalment`
+    or `reduce_term`; without `principal_fen` the whole loan is prepaid."""
+    repayment = loan_prepay(borrower=request.user, loan_id=loan_id, principal_fen=payload.principal_fen, mode=payload.mode,
+                            trade_password=payload.trade_password, key=request.idempotency_key)
+    return Status(201, RepaymentOut.of(repayment))

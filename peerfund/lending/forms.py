@@ -34,6 +34,13 @@ class RepayForm(BootstrapFormMixin, forms.Form):
     key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=lambda: uuid.uuid4().hex)
 
 
+class PrepayForm(BootstrapFormMixin, forms.Form):
+    principal = YuanField(label=_("Principal to prepay (yuan; empty prepays all)"), required=False)
+    mode = forms.ChoiceField(label=_("Then"), choices=[("reduce_instalment", _("lower instalments, same term")), ("reduce_term", _("shorter term, instalments no higher"))])
+    trade_password = forms.CharField(label=_("Trade password"), widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=lambda: uuid.uuid4().hex)
+
+
 class AutoInvestForm(BootstrapFormMixin, forms.Form):
     enabled = forms.BooleanField(label=_("On (authorises the custodian bank to bid for you)"), required=False, initial=True)
     rate_min = forms.DecimalField(label=_("Rate from (%)"), min_value=0, max_value=36, decimal_places=2)

@@ -55,6 +55,10 @@ class LoanProduct(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def prepayment_fee_percent(self) -> str:
+        return f"{self.prepayment_fee_rate * 100:.2f}%"
+
 
 class Loan(models.Model):
     class Status(models.TextChoices):

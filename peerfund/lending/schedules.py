@@ -132,13 +132,42 @@ def build_schedule(terms: Terms) -> list[Instalment]:
     return schedule
 
 
+def _principal_matrix(principals: list[int], holdings_fen: list[int]) -> list[list[int]]:
+    """parts[j][k]: investor j's principal in instalment k. Columns add up to each
+    instalment; rows add up to each investor's largest-remainder share of the whole
+    principal — their holding exactly when the holdings are the loan. Built from the
+    cumulative principal (the split of "everything due by instalment k"), so the
+    rounding never drifts; the rare fen that largest remainder takes back as the
+    total grows (the Alabama paradox) is swapped with a neighbour instalment."""
+    parts = [[0] * len(principals) for _ in holdings_fen]
+    previous = [0] * len(holdings_fen)
+    cumulative = 0
+    for k, principal in enumerate(principals):
+        cumulative += principal
+        current = split_largest_remainder(cumulative, holdings_fen) if cumulative else [0] * len(holdings_fen)
+        for j, (now, before) in enumerate(zip(current, previous, strict=True)):
+            parts[j][k] = now - before
+        previous = current
+    for row in parts:
+        for k in range(len(row)):
+            while row[k] < 0:
+                later = next(t for t in range(len(row)) if t != k and row[t] > 0)
+                donor = next(i for i in range(len(parts)) if parts[i][k] > 0)
+                row[k] += 1
+                row[later] -= 1
+                parts[donor][k] -= 1
+                parts[donor][later] += 1
+    return parts
+
+
 def split_among_investors(schedule: list[Instalment], holdings_fen: list[int]) -> list[list[Instalment]]:
-    """Each investor's receivable schedule: every instalment's principal and interest
-    split by holding, largest remainder, so the shares add up to the instalment."""
+    """Each investor's receivable schedule. Every instalment's principal and interest
+    is split by holding (largest remainder) so the shares add up to it exactly, and
+    each investor's principal adds up to what they lent (see `_principal_matrix`)."""
+    principal_parts = _principal_matrix([i.principal_fen for i in schedule], holdings_fen)
     per_investor: list[list[Instalment]] = [[] for _ in holdings_fen]
-    for instalment in schedule:
-        principal_parts = split_largest_remainder(instalment.principal_fen, holdings_fen)
+    for k, instalment in enumerate(schedule):
         interest_parts = split_largest_remainder(instalment.interest_fen, holdings_fen)
-        for index, (principal, interest) in enumerate(zip(principal_parts, interest_parts, strict=True)):
-            per_investor[index].append(Instalment(instalment.number, instalment.due_date, principal, interest))
+        for j, interest in enumerate(interest_parts):
+            per_investor[j].append(Instalment(instalment.number, instalment.due_date, principal_parts[j][k], interest))
     return per_investor

@@ -12,6 +12,7 @@ urlpatterns = [
     path("my-applications/", views.my_applications, name="my_applications"),
     path("my-investments/", views.my_investments, name="my_investments"),
     path("my-loans/", views.my_loans, name="my_loans"),
-    path("my-loans/<int:loan_id>/repay/", views.repay, name="repay"),
+    path("my-loans/<int:loan_id>/repay/", views.repay, {"kind": "repay"}, name="repay"),
+    path("my-loans/<int:loan_id>/prepay/", views.repay, {"kind": "prepay"}, name="prepay"),
     path("contracts/<int:contract_id>.pdf", views.contract_pdf, name="contract"),
 ]

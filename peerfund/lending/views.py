@@ -12,13 +12,13 @@ from peerfund.core.errors import ApplicationError
 from peerfund.core.forms import add_application_error
 from peerfund.core.masking import mask_name
 from peerfund.core.money import format_fen
-from peerfund.lending.forms import ApplicationForm, AutoInvestForm, BidForm, HallFilterForm, RepayForm
+from peerfund.lending.forms import ApplicationForm, AutoInvestForm, BidForm, HallFilterForm, PrepayForm, RepayForm
 from peerfund.lending.models import AutoInvestLog, AutoInvestRule, Investment, Loan, LoanApplication
 from peerfund.lending.selectors import HallFilters, bids_of, bids_public, due_now, hall_page, loan_get_public, loan_schedule
 from peerfund.lending.services.auto_invest import auto_invest_rule_save
 from peerfund.lending.services.bidding import bid_place
 from peerfund.lending.services.origination import application_submit
-from peerfund.lending.services.repayment import loan_repay
+from peerfund.lending.services.repayment import loan_prepay, loan_repay
 from peerfund.risk.signals import Origin
 
 
@@ -142,34 +142,44 @@ def my_investments(request):
     return render(request, "lending/my_investments.html", {"investments": investments})
 
 
+def _my_loans_page(request, bound=None, status=200):
+    """My loans with a repay and a prepay form on each repaying loan; `bound` is the
+    (loan id, form) that was just posted with errors."""
+    rows = []
+    for loan in Loan.objects.filter(borrower=request.user).prefetch_related("instalments", "investments__contract")[:50]:
+        forms_ = {"repay": RepayForm(prefix=f"repay{loan.pk}"), "prepay": PrepayForm(prefix=f"prepay{loan.pk}")}
+        if bound and bound[0] == loan.pk:
+            forms_[bound[1]] = bound[2]
+        rows.append({"loan": loan, "due_now": due_now(loan), **forms_})
+    return render(request, "lending/my_loans.html", {"rows": rows}, status=status)
+
+
 @login_required
 def my_loans(request):
-    loans = Loan.objects.filter(borrower=request.user).prefetch_related("instalments", "investments__contract")[:50]
-    rows = [{"loan": loan, "due_now": due_now(loan), "form": RepayForm(prefix=f"loan{loan.pk}")} for loan in loans]
-    return render(request, "lending/my_loans.html", {"rows": rows})
+    return _my_loans_page(request)
 
 
 @login_required
-def repay(request, loan_id: int):
-    """The repay form of one loan on My loans (POST only)."""
+def repay(request, loan_id: int, kind: str):
+    """The repay or prepay form of one loan on My loans (POST only)."""
     loan = Loan.objects.filter(pk=loan_id, borrower=request.user).first()
     if loan is None or request.method != "POST":
         raise Http404
-    form = RepayForm(request.POST, prefix=f"loan{loan.pk}")
+    form = (RepayForm if kind == "repay" else PrepayForm)(request.POST, prefix=f"{kind}{loan.pk}")
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            repayment = loan_repay(
-                borrower=request.user, loan_id=loan.pk, amount_fen=form.cleaned_data["amount"],
-                trade_password=form.cleaned_data["trade_password"], key=form.cleaned_data["key"],
-            )
+            if kind == "repay":
+                repayment = loan_repay(borrower=request.user, loan_id=loan.pk, amount_fen=data["amount"], trade_password=data["trade_password"], key=data["key"])
+            else:
+                repayment = loan_prepay(borrower=request.user, loan_id=loan.pk, principal_fen=data["principal"], mode=data["mode"],
+                                        trade_password=data["trade_password"], key=data["key"])
         except ApplicationError as error:
             add_application_error(form, error)
         else:
             messages.success(request, _("%(amount)s repaid and passed on to your investors.") % {"amount": format_fen(repayment.amount_fen)})
             return redirect("lending:my_loans")
-    loans = Loan.objects.filter(borrower=request.user).prefetch_related("instalments", "investments__contract")[:50]
-    rows = [{"loan": other, "due_now": due_now(other), "form": form if other.pk == loan.pk else RepayForm(prefix=f"loan{other.pk}")} for other in loans]
-    return render(request, "lending/my_loans.html", {"rows": rows}, status=400)
+    return _my_loans_page(request, bound=(loan.pk, kind, form), status=400)
 
 
 @login_required

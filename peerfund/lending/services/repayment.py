@@ -1,4 +1,4 @@
-"""Repayments (还款): the borrower pays from their balance, by hand or by the daily
+"""Repayments (还款) and prepayments (提前还款): the borrower pays from their balance, by hand or by the daily
 close's automatic debit on the due date, and the money goes on to the investors at
 once — in one transaction, two ledger entries mirrored at the custodian:
 
@@ -16,6 +16,7 @@ repayment (principle 3): nothing else ever enters the repayment account.
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -24,12 +25,14 @@ from peerfund.accounts.errors import AccountError
 from peerfund.accounts.services.security import user_assert_can_move_money
 from peerfund.core import clock
 from peerfund.core.errors import Conflict, NotFound
-from peerfund.core.money import format_fen, split_largest_remainder
+from peerfund.core.money import format_fen, round_half_up, split_largest_remainder
 from peerfund.core.transitions import transition
 from peerfund.custody.services import custody_move_many
 from peerfund.ledger import services as ledger
 from peerfund.ledger.chart import AccountKind, EntryKind
-from peerfund.lending.models import Loan, Receivable, Repayment, RepaymentInstalment
+from peerfund.ledger.models import Entry
+from peerfund.lending.models import Investment, Loan, Receivable, Repayment, RepaymentInstalment
+from peerfund.lending.schedules import Instalment, Method, Terms, build_schedule, split_among_investors
 from peerfund.notify.services import notify
 
 Status = RepaymentInstalment.Status
@@ -235,3 +238,158 @@ def loan_auto_debit(*, loan_id: int, on: dt.date) -> Repayment | None:
         if amount <= 0 or loan.borrower.is_frozen:
             return None
         return _apply(loan, allocate(due, amount), source=Repayment.Source.AUTO, key=key, on=on)
+
+
+class PrepaymentMode:
+    REDUCE_INSTALMENT = "reduce_instalment"
+    REDUCE_TERM = "reduce_term"
+
+
+@dataclass(frozen=True)
+class PrepaymentQuote:
+    principal_fen: int
+    interest_fen: int
+    fee_fen: int
+    remaining_principal_fen: int
+    new_schedule: list
+
+    @property
+    def total_fen(self) -> int:
+        return self.principal_fen + self.interest_fen + self.fee_fen
+
+
+def _period_start(loan: Loan, current: RepaymentInstalment) -> dt.date:
+    previous = loan.instalments.filter(number=current.number - 1).values_list("due_date", flat=True).first()
+    if previous is not None:
+        return previous
+    return Entry.objects.get(key=f"disburse:{loan.pk}").business_date
+
+
+def prepayment_quote(*, loan: Loan, principal_fen: int | None, mode: str, on: dt.date) -> PrepaymentQuote:
+    """What prepaying `principal_fen` (None: all of it) costs today, and the schedule
+    that follows. The borrower pays the principal, the interest the prepaid principal
+    has run up in the current period (pro rata by days), and the product's fee on the
+    principal; the rest of the loan is re-amortised from the current period's start,
+    over the same number of instalments (lower instalments) or over the fewest whose
+    first instalment is not above the current one (shorter term)."""
+    open_ones = list(loan.instalments.filter(status__in=RepaymentInstalment.OPEN).order_by("number"))
+    if not open_ones or loan.status != Loan.Status.DISBURSED:
+        raise Conflict(_("This loan has nothing left to repay."), "repay.settled")
+    current = open_ones[0]
+    if current.due_date <= on:
+        raise RepaymentRefused(_("Pay what is due now first; then you can prepay."), "prepay.due_first", {"field": "amount"})
+    if current.principal_paid_fen or current.interest_paid_fen:
+        raise RepaymentRefused(_("This instalment is partly paid; pay the rest of it on its due date, then prepay."), "prepay.partly_paid", {"field": "amount"})
+    outstanding = sum(i.principal_fen - i.principal_paid_fen for i in open_ones)
+    principal = outstanding if principal_fen is None else principal_fen
+    if not isinstance(principal, int) or isinstance(principal, bool) or not 0 < principal <= outstanding:
+        raise RepaymentRefused(
+            _("Prepay between ¥0.01 and the %(outstanding)s of principal outstanding.") % {"outstanding": format_fen(outstanding)},
+            "prepay.invalid_amount", {"field": "amount", "outstanding_fen": outstanding},
+        )
+    if mode not in (PrepaymentMode.REDUCE_INSTALMENT, PrepaymentMode.REDUCE_TERM):
+        raise RepaymentRefused(_("Choose lower instalments or a shorter term."), "prepay.mode", {"field": "mode"})
+    method = loan.product.method
+    if mode == PrepaymentMode.REDUCE_TERM and method not in (Method.EQUAL_INSTALMENT, Method.EQUAL_PRINCIPAL) and principal < outstanding:
+        raise RepaymentRefused(_("This loan repays its principal at the end; a partial prepayment lowers the instalments."), "prepay.mode", {"field": "mode"})
+    start = _period_start(loan, current)
+    elapsed, period = (on - start).days, (current.due_date - start).days
+    interest = round_half_up(Decimal(current.interest_fen) * principal * elapsed / (outstanding * period)) if period > 0 else 0
+    fee = round_half_up(Decimal(principal) * loan.product.prepayment_fee_rate)
+    remaining = outstanding - principal
+    schedule = []
+    if remaining:
+        def rebuilt(months: int):
+            return build_schedule(Terms(principal_fen=remaining, annual_rate=loan.annual_rate, months=months, method=method, start_date=start,
+                                        day_count=loan.product.day_count, rounding=loan.product.rounding))
+
+        months = len(open_ones)
+        if mode == PrepaymentMode.REDUCE_TERM:
+            months = next(m for m in range(1, len(open_ones) + 1) if rebuilt(m)[0].total_fen <= current.total_fen or m == len(open_ones))
+        # Keep the original due dates (a rebuilt month-end date could drift by a day).
+        schedule = [(open_ones[k].due_date, i.principal_fen, i.interest_fen) for k, i in enumerate(rebuilt(months))]
+    return PrepaymentQuote(principal, interest, fee, remaining, schedule)
+
+
+def loan_prepay(*, borrower, loan_id: int, principal_fen: int | None, mode: str, trade_password: str, key: str) -> Repayment:
+    """Prepay (提前还款) all or part of the principal. The payment goes to the investors
+    in proportion to the principal each still has in the loan; their receivables are
+    rebuilt from the new schedule. Idempotent on (loan, key)."""
+    if not Loan.objects.filter(pk=loan_id, borrower=borrower).exists():
+        raise NotFound(_("No such loan."), "not_found")
+    user_assert_can_move_money(user=borrower, trade_password=trade_password)
+    with transaction.atomic():
+        existing = Repayment.objects.filter(loan_id=loan_id, key=key).first()
+        if existing is not None:
+            if principal_fen is not None and existing.principal_fen != principal_fen:
+                raise Conflict(_("This repayment key was already used for another amount."), "repay.key_conflict")
+            return existing
+        loan = _lock_repaying(loan_id, borrower)
+        today = clock.business_date()
+        quote = prepayment_quote(loan=loan, principal_fen=principal_fen, mode=mode, on=today)
+        available = ledger.user_accounts(borrower)[AccountKind.USER_AVAILABLE].balance_fen
+        if quote.total_fen > available:
+            raise RepaymentRefused(
+                _("Prepaying needs %(total)s; your available balance is %(balance)s.") % {"total": format_fen(quote.total_fen), "balance": format_fen(available)},
+                "repay.insufficient", {"field": "amount", "available_fen": available, "needed_fen": quote.total_fen},
+            )
+        open_ones = list(loan.instalments.filter(status__in=RepaymentInstalment.OPEN).order_by("number"))
+        first_number = open_ones[0].number
+        investments = list(Investment.objects.filter(loan=loan).select_related("investor").order_by("id"))
+        open_receivables = Receivable.objects.filter(investment__loan=loan, number__gte=first_number)
+        holding: dict[int, int] = defaultdict(int)
+        for investment_id, principal, received in open_receivables.values_list("investment_id", "principal_fen", "principal_received_fen"):
+            holding[investment_id] += principal - received
+        weights = [holding[inv.pk] for inv in investments]
+
+        def by_holding(total: int) -> list[int]:
+            return split_largest_remainder(total, weights) if total else [0] * len(investments)
+
+        principal_parts, interest_parts, fee_parts = by_holding(quote.principal_fen), by_holding(quote.interest_fen), by_holding(quote.fee_fen)
+        # The prepayment becomes a paid instalment of its own; the open ones are replaced.
+        open_receivables.delete()
+        loan.instalments.filter(number__gte=first_number).delete()
+        RepaymentInstalment.objects.create(
+            loan=loan, number=first_number, due_date=today, principal_fen=quote.principal_fen, interest_fen=quote.interest_fen,
+            principal_paid_fen=quote.principal_fen, interest_paid_fen=quote.interest_fen, status=Status.PAID, paid_on=today,
+        )
+        Receivable.objects.bulk_create(
+            Receivable(investment=inv, number=first_number, due_date=today, principal_fen=p, interest_fen=i, principal_received_fen=p,
+                       interest_received_fen=i, penalty_received_fen=0, status=Receivable.Status.RECEIVED, received_on=today)
+            for inv, p, i in zip(investments, principal_parts, interest_parts, strict=True)
+        )
+        new = [Instalment(first_number + 1 + k, due, p, i) for k, (due, p, i) in enumerate(quote.new_schedule)]
+        RepaymentInstalment.objects.bulk_create(
+            RepaymentInstalment(loan=loan, number=i.number, due_date=i.due_date, principal_fen=i.principal_fen, interest_fen=i.interest_fen) for i in new
+        )
+        remaining = [holding[inv.pk] - part for inv, part in zip(investments, principal_parts, strict=True)]
+        if new:
+            shares = split_among_investors(new, remaining)
+            Receivable.objects.bulk_create(
+                Receivable(investment=inv, number=i.number, due_date=i.due_date, principal_fen=i.principal_fen, interest_fen=i.interest_fen)
+                for inv, share in zip(investments, shares, strict=True) for i in share
+            )
+        repayment = Repayment.objects.create(
+            loan=loan, key=key, source=Repayment.Source.PREPAYMENT, amount_fen=quote.total_fen, business_date=today,
+            interest_fen=quote.interest_fen, principal_fen=quote.principal_fen, fee_fen=quote.fee_fen,
+        )
+        paid_to: dict[int, int] = defaultdict(int)
+        for inv, p, i, f in zip(investments, principal_parts, interest_parts, fee_parts, strict=True):
+            paid_to[inv.investor_id] += p + i + f
+        borrower_account = ledger.user_accounts(borrower)[AccountKind.USER_AVAILABLE]
+        escrow = ledger.account_get_or_open(kind=AccountKind.BORROWER_REPAYMENT, owner=borrower, scope=f"loan:{loan.pk}")
+        investor_accounts = ledger.user_accounts_many(paid_to)
+        custody_move_many([
+            ledger.EntrySpec(kind=EntryKind.REPAYMENT_COLLECT, legs=[(borrower_account, -quote.total_fen), (escrow, quote.total_fen)],
+                             key=f"repay-collect:{repayment.pk}", ref=f"loan:{loan.pk}", memo=f"prepayment {repayment.pk}"),
+            ledger.EntrySpec(
+                kind=EntryKind.REPAYMENT_DISTRIBUTE,
+                legs=[(escrow, -quote.total_fen)] + [(investor_accounts[pk][AccountKind.USER_AVAILABLE], fen) for pk, fen in sorted(paid_to.items()) if fen],
+                key=f"repay-distribute:{repayment.pk}", ref=f"loan:{loan.pk}", memo=f"prepayment {repayment.pk}",
+            ),
+        ])
+        if not new:
+            transition(loan, Loan.Status.SETTLED, reason="prepaid in full")
+            notify(user=borrower, event="loan.settled", context={"loan": loan.title})
+        transaction.on_commit(lambda: _tell_investors(repayment, paid_to))
+    return repayment

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from peerfund.core.money import split_largest_remainder
 from peerfund.lending.schedules import (
     DayCount,
     Instalment,
@@ -124,7 +125,28 @@ def test_investor_shares_sum_to_every_instalment(terms, holdings):
     for position, instalment in enumerate(schedule):
         assert sum(s[position].principal_fen for s in shares) == instalment.principal_fen
         assert sum(s[position].interest_fen for s in shares) == instalment.interest_fen
-    total = sum(holdings)
-    for holding, share in zip(holdings, shares, strict=True):
-        exact = terms.principal_fen * holding / total
-        assert abs(sum(i.principal_fen for i in share) - exact) < len(schedule) + 1
+    targets = split_largest_remainder(terms.principal_fen, holdings)
+    for target, share in zip(targets, shares, strict=True):
+        assert sum(i.principal_fen for i in share) == target  # no drift across instalments
+        assert all(i.principal_fen >= 0 and i.interest_fen >= 0 for i in share)
+
+
+@given(terms_strategy, st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=12))
+def test_investors_get_back_exactly_what_they_lent(terms, weights):
+    """Holdings that are the loan (bids adding up to it): each investor's principal over
+    the schedule is exactly their bid, to the fen."""
+    bids = split_largest_remainder(terms.principal_fen, weights)
+    bids = [b for b in bids if b > 0] or [terms.principal_fen]
+    shares = split_among_investors(build_schedule(terms), bids)
+    assert [sum(i.principal_fen for i in share) for share in shares] == bids
+
+
+def test_a_fen_largest_remainder_takes_back_is_swapped_not_negative():
+    """Cumulative ¥0.03 splits 1/1/1 by holdings 1:3:3, but ¥0.04 splits 0/2/2 (the
+    Alabama paradox): the first investor's second part would be −1 fen."""
+    schedule = [Instalment(1, START, 3, 0), Instalment(2, START, 1, 0), Instalment(3, START, 3, 0)]
+    shares = split_among_investors(schedule, [1, 3, 3])
+    assert all(i.principal_fen >= 0 for share in shares for i in share)
+    assert [sum(i.principal_fen for i in share) for share in shares] == split_largest_remainder(7, [1, 3, 3])
+    for k, instalment in enumerate(schedule):
+        assert sum(share[k].principal_fen for share in shares) == instalment.principal_fen
