@@ -14,11 +14,12 @@ from peerfund.core.errors import ApplicationError, NotFound
 from peerfund.core.idempotency import idempotent
 from peerfund.core.masking import mask_name
 from peerfund.lending.forms import DERIVED
-from peerfund.lending.models import Bid, Investment, Loan, LoanApplication, LoanProduct
+from peerfund.lending.models import Bid, ClaimListing, Investment, Loan, LoanApplication, LoanProduct
 from peerfund.lending.selectors import HallFilters, bids_of, bids_public, due_now, hall_page, loan_get_public, loan_schedule
 from peerfund.lending.services.bidding import bid_place
 from peerfund.lending.services.origination import application_submit
 from peerfund.lending.services.repayment import loan_prepay, loan_repay, prepayment_quote
+from peerfund.lending.services.transfer import claim_buy, claim_list, claim_price
 from peerfund.risk.features import FEATURES
 from peerfund.risk.signals import Origin
 
@@ -190,7 +191,7 @@ def my_applications(request):
     return [ApplicationOut.of(a) for a in LoanApplication.objects.filter(borrower=request.user).select_related("decision")[:100]]
 
 
-class InstalmentOut(Schema):
+class MyInstalmentOut(Schema):
     number: int
     due_date: str
     principal_fen: int
@@ -207,7 +208,7 @@ class MyLoanOut(Schema):
     amount_fen: int
     status: str
     due_now_fen: int
-    instalments: list[InstalmentOut]
+    instalments: list[MyInstalmentOut]
 
 
 @router.get("/mine", response=list[MyLoanOut], summary="My loans as a borrower, with the repayment plan and what is paid")
@@ -217,8 +218,8 @@ def my_loans(request):
         MyLoanOut(
             id=loan.pk, title=loan.title, amount_fen=loan.amount_fen, status=loan.status, due_now_fen=due_now(loan),
             instalments=[
-                InstalmentOut(number=i.number, due_date=i.due_date.isoformat(), principal_fen=i.principal_fen, interest_fen=i.interest_fen,
-                              penalty_fen=i.penalty_fen, owed_fen=i.owed_fen, status=i.status, paid_on=i.paid_on.isoformat() if i.paid_on else None)
+                MyInstalmentOut(number=i.number, due_date=i.due_date.isoformat(), principal_fen=i.principal_fen, interest_fen=i.interest_fen,
+                                penalty_fen=i.penalty_fen, owed_fen=i.owed_fen, status=i.status, paid_on=i.paid_on.isoformat() if i.paid_on else None)
                 for i in loan.instalments.all()
             ],
         )
@@ -323,3 +324,62 @@ def prepayment_create(request, loan_id: int, payload: PrepayIn):
     repayment = loan_prepay(borrower=request.user, loan_id=loan_id, principal_fen=payload.principal_fen, mode=payload.mode,
                             trade_password=payload.trade_password, key=request.idempotency_key)
     return Status(201, RepaymentOut.of(repayment))
+
+
+class ClaimOut(Schema):
+    id: int
+    loan_id: int
+    loan_title: str
+    grade: str
+    annual_rate: str
+    principal_fen: int
+    left_fen: int
+    discount_rate: str
+    expires_on: str
+    price_per_100_yuan_fen: int
+
+
+@router.get("/claims", response=list[ClaimOut], summary="Claims for sale (债权转让)", auth=None)
+def claims(request):
+    today = clock.business_date()
+    listed = ClaimListing.objects.filter(status=ClaimListing.Status.LISTED).select_related("investment__loan__product").order_by("-id")[:200]
+    return [
+        ClaimOut(id=c.pk, loan_id=c.investment.loan_id, loan_title=c.investment.loan.title, grade=c.investment.loan.grade,
+                 annual_rate=str(c.investment.loan.annual_rate), principal_fen=c.principal_fen, left_fen=c.left_fen,
+                 discount_rate=str(c.discount_rate), expires_on=c.expires_on.isoformat(),
+                 price_per_100_yuan_fen=claim_price(c, min(10_000, c.left_fen), today)[0] if c.left_fen else 0)
+        for c in listed
+    ]
+
+
+class ClaimListIn(Schema):
+    investment_id: int
+    principal_fen: int | None = None
+    discount_rate: Decimal = Decimal("0")
+
+
+@router.post("/claims", response={201: dict}, summary="Put a claim of mine up for sale")
+def claim_create(request, payload: ClaimListIn):
+    listing = claim_list(seller=request.user, investment_id=payload.investment_id, principal_fen=payload.principal_fen, discount_rate=payload.discount_rate)
+    return Status(201, {"id": listing.pk, "principal_fen": listing.principal_fen, "expires_on": listing.expires_on.isoformat()})
+
+
+class ClaimBuyIn(Schema):
+    principal_fen: int
+    trade_password: str
+
+
+class PurchaseOut(Schema):
+    id: int
+    principal_fen: int
+    price_fen: int
+    investment_id: int
+
+
+@router.post("/claims/{int:listing_id}/purchases", response={201: PurchaseOut}, summary="Buy part or all of a claim")
+@decorate_view(idempotent)
+def claim_purchase(request, listing_id: int, payload: ClaimBuyIn):
+    """Needs an `Idempotency-Key` and the trade password; in the product's bid steps."""
+    purchase = claim_buy(buyer=request.user, listing_id=listing_id, principal_fen=payload.principal_fen, trade_password=payload.trade_password,
+                         key=request.idempotency_key)
+    return Status(201, PurchaseOut(id=purchase.pk, principal_fen=purchase.principal_fen, price_fen=purchase.price_fen, investment_id=purchase.investment_id))

@@ -6,6 +6,7 @@ from peerfund.core import clock
 from peerfund.lending.services.bidding import loans_fail_expired
 from peerfund.lending.services.overdue import loans_mark_overdue, loans_write_off, repaying_loan_ids, repayment_reminders
 from peerfund.lending.services.repayment import loan_auto_debit
+from peerfund.lending.services.transfer import claims_expire, claims_withdraw_overdue
 
 
 def _repaying(on: dt.date) -> list[int]:
@@ -35,3 +36,13 @@ def write_off(*, on: dt.date, ids: list[int]) -> int:
 @close_step(name="lending.reminders", order=50, description="T-3 and T-0 repayment reminders")
 def reminders(*, on: dt.date) -> int:
     return repayment_reminders(on=on)
+
+
+@close_step(name="lending.claims_expire", order=15, description="claims for sale past their listing days expire")
+def expire_claims(*, on: dt.date) -> int:
+    return claims_expire(on=on)
+
+
+@close_step(name="lending.claims_withdraw_overdue", order=35, items=_repaying, description="claims on overdue loans come off sale")
+def withdraw_overdue_claims(*, on: dt.date, ids: list[int]) -> int:
+    return claims_withdraw_overdue(loan_ids=ids)

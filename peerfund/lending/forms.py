@@ -41,6 +41,17 @@ class PrepayForm(BootstrapFormMixin, forms.Form):
     key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=lambda: uuid.uuid4().hex)
 
 
+class SellClaimForm(BootstrapFormMixin, forms.Form):
+    principal = YuanField(label=_("Principal to sell (yuan; empty sells all)"), required=False)
+    discount = forms.DecimalField(label=_("Discount (%)"), min_value=0, max_value=20, decimal_places=2, initial=0)
+
+
+class BuyClaimForm(BootstrapFormMixin, forms.Form):
+    principal = YuanField(label=_("Principal to buy (yuan)"))
+    trade_password = forms.CharField(label=_("Trade password"), widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=lambda: uuid.uuid4().hex)
+
+
 class AutoInvestForm(BootstrapFormMixin, forms.Form):
     enabled = forms.BooleanField(label=_("On (authorises the custodian bank to bid for you)"), required=False, initial=True)
     rate_min = forms.DecimalField(label=_("Rate from (%)"), min_value=0, max_value=36, decimal_places=2)

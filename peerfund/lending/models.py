@@ -38,6 +38,11 @@ class LoanProduct(models.Model):
     # and charged penalty interest (罚息) per day on its unpaid principal, counted
     # from the day after the due date; written off (坏账) after `write_off_days`.
     grace_days = models.PositiveSmallIntegerField(default=3)
+    # Debt transfer (债权转让): a claim may be sold after `holding_days`, for up to
+    # `transfer_days`, with `transfer_fee_rate` of the principal sold paid by the seller.
+    holding_days = models.PositiveSmallIntegerField(default=30)
+    transfer_days = models.PositiveSmallIntegerField(default=3)
+    transfer_fee_rate = models.DecimalField(max_digits=6, decimal_places=4, default=Decimal("0.0050"))
     penalty_rate_daily = models.DecimalField(max_digits=6, decimal_places=5, default=Decimal("0.00050"))
     write_off_days = models.PositiveSmallIntegerField(default=90)
     prepayment_fee_rate = models.DecimalField(
@@ -287,12 +292,15 @@ class RepaymentInstalment(models.Model):
 
 
 class Investment(models.Model):
-    """An investor's part of a disbursed loan (one per bid)."""
+    """An investor's part of a disbursed loan: one per bid, or bought from another
+    investor's claim (债权转让)."""
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="investments")
     investor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="investments")
-    bid = models.OneToOneField(Bid, on_delete=models.PROTECT, related_name="investment")
+    bid = models.OneToOneField(Bid, null=True, blank=True, on_delete=models.PROTECT, related_name="investment")
+    bought_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="sold_parts")
     principal_fen = models.BigIntegerField()
+    acquired_on = models.DateField(null=True, blank=True)
     contract = models.OneToOneField("contracts.Contract", null=True, on_delete=models.PROTECT, related_name="investment")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -312,6 +320,7 @@ class Receivable(models.Model):
         OVERDUE = "overdue", _("Overdue")
         RECEIVED = "received", _("Received")
         WRITTEN_OFF = "written_off", _("Written off")
+        TRANSFERRED = "transferred", _("Sold to another investor")
 
     investment = models.ForeignKey(Investment, on_delete=models.PROTECT, related_name="receivables")
     number = models.PositiveSmallIntegerField()
@@ -370,6 +379,62 @@ class Repayment(models.Model):
 
     def __str__(self) -> str:
         return f"repayment {self.pk} of loan {self.loan_id}"
+
+
+class ClaimListing(models.Model):
+    """A claim for sale (债权转让): part or all of an investment's outstanding principal,
+    at a discount; buyers take it in the product's bid steps."""
+
+    class Status(models.TextChoices):
+        LISTED = "listed", _("For sale")
+        SOLD = "sold", _("Sold")
+        EXPIRED = "expired", _("Expired")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    TRANSITIONS = {Status.LISTED: {Status.SOLD, Status.EXPIRED, Status.WITHDRAWN}}
+
+    investment = models.ForeignKey(Investment, on_delete=models.PROTECT, related_name="listings")
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claim_listings")
+    principal_fen = models.BigIntegerField()
+    left_fen = models.BigIntegerField()
+    discount_rate = models.DecimalField(max_digits=5, decimal_places=4)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.LISTED, db_index=True)
+    listed_on = models.DateField()
+    expires_on = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(left_fen__gte=0) & Q(left_fen__lte=F("principal_fen")), name="claim_left_within_principal"),
+            models.UniqueConstraint(fields=["investment"], condition=Q(status="listed"), name="claim_listed_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"claim {self.pk} of investment {self.investment_id} [{self.status}]"
+
+    @property
+    def discount_percent(self) -> str:
+        return f"{self.discount_rate * 100:.2f}%"
+
+
+class ClaimPurchase(models.Model):
+    listing = models.ForeignKey(ClaimListing, on_delete=models.PROTECT, related_name="purchases")
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claim_purchases")
+    key = models.CharField(max_length=120)
+    principal_fen = models.BigIntegerField()
+    price_fen = models.BigIntegerField()
+    fee_fen = models.BigIntegerField()
+    investment = models.OneToOneField(Investment, on_delete=models.PROTECT, related_name="purchase")
+    contract = models.OneToOneField("contracts.Contract", null=True, on_delete=models.PROTECT, related_name="claim_purchase")
+    business_date = models.DateField()
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["buyer", "key"], name="claim_purchase_key_once")]
+
+    def __str__(self) -> str:
+        return f"purchase {self.pk} of claim {self.listing_id}"
 
 
 class DisbursementRequest(models.Model):

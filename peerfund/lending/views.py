@@ -1,4 +1,5 @@
-"""Investment hall, loan detail with the bid form, and my bids."""
+"""Investment hall, loan detail with the bid form, my bids, investments and loans
+(with repaying and prepaying), and the claims market (债权转让)."""
 from decimal import Decimal
 
 from django.contrib import messages
@@ -8,17 +9,28 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from peerfund.contracts.models import Contract
+from peerfund.core import clock
 from peerfund.core.errors import ApplicationError
 from peerfund.core.forms import add_application_error
 from peerfund.core.masking import mask_name
 from peerfund.core.money import format_fen
-from peerfund.lending.forms import ApplicationForm, AutoInvestForm, BidForm, HallFilterForm, PrepayForm, RepayForm
-from peerfund.lending.models import AutoInvestLog, AutoInvestRule, Investment, Loan, LoanApplication
+from peerfund.lending.forms import (
+    ApplicationForm,
+    AutoInvestForm,
+    BidForm,
+    BuyClaimForm,
+    HallFilterForm,
+    PrepayForm,
+    RepayForm,
+    SellClaimForm,
+)
+from peerfund.lending.models import AutoInvestLog, AutoInvestRule, ClaimListing, Investment, Loan, LoanApplication
 from peerfund.lending.selectors import HallFilters, bids_of, bids_public, due_now, hall_page, loan_get_public, loan_schedule
 from peerfund.lending.services.auto_invest import auto_invest_rule_save
 from peerfund.lending.services.bidding import bid_place
 from peerfund.lending.services.origination import application_submit
 from peerfund.lending.services.repayment import loan_prepay, loan_repay
+from peerfund.lending.services.transfer import claim_buy, claim_list, claim_price
 from peerfund.risk.signals import Origin
 
 
@@ -136,10 +148,67 @@ def my_applications(request):
     return render(request, "lending/my_applications.html", {"applications": applications})
 
 
+def _my_investments_page(request, bound=None, status=200):
+    investments = Investment.objects.filter(investor=request.user).select_related("loan", "contract").prefetch_related("receivables", "listings")[:100]
+    rows = [
+        {"investment": inv, "listing": next((listing for listing in inv.listings.all() if listing.status == "listed"), None),
+         "sell": bound[1] if bound and bound[0] == inv.pk else SellClaimForm(prefix=f"sell{inv.pk}")}
+        for inv in investments
+    ]
+    return render(request, "lending/my_investments.html", {"rows": rows}, status=status)
+
+
 @login_required
 def my_investments(request):
-    investments = Investment.objects.filter(investor=request.user).select_related("loan", "contract").prefetch_related("receivables")[:100]
-    return render(request, "lending/my_investments.html", {"investments": investments})
+    return _my_investments_page(request)
+
+
+@login_required
+def sell_claim(request, investment_id: int):
+    """Put a claim up for sale from My investments (POST only)."""
+    if request.method != "POST" or not Investment.objects.filter(pk=investment_id, investor=request.user).exists():
+        raise Http404
+    form = SellClaimForm(request.POST, prefix=f"sell{investment_id}")
+    if form.is_valid():
+        try:
+            claim_list(seller=request.user, investment_id=investment_id, principal_fen=form.cleaned_data["principal"],
+                       discount_rate=form.cleaned_data["discount"] / Decimal(100))
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, _("Your claim is for sale in the claims market."))
+            return redirect("lending:my_investments")
+    return _my_investments_page(request, bound=(investment_id, form), status=400)
+
+
+def claims_market(request, bound=None, status=200):
+    """Claims for sale (债权转让), with a buy form on each."""
+    listings = ClaimListing.objects.filter(status=ClaimListing.Status.LISTED).select_related("investment__loan__product").order_by("-id")[:100]
+    today = clock.business_date()
+    rows = []
+    for listing in listings:
+        price_per_100 = claim_price(listing, min(10_000, listing.left_fen), today)[0] if listing.left_fen else 0
+        form = bound[1] if bound and bound[0] == listing.pk else BuyClaimForm(prefix=f"buy{listing.pk}")
+        rows.append({"listing": listing, "loan": listing.investment.loan, "price_per_100": price_per_100, "form": form})
+    return render(request, "lending/claims.html", {"rows": rows}, status=status)
+
+
+def buy_claim(request, listing_id: int):
+    if request.method != "POST":
+        raise Http404
+    if not request.user.is_authenticated:
+        return redirect("/accounts/login/?next=/loans/claims/")
+    form = BuyClaimForm(request.POST, prefix=f"buy{listing_id}")
+    if form.is_valid():
+        try:
+            purchase = claim_buy(buyer=request.user, listing_id=listing_id, principal_fen=form.cleaned_data["principal"],
+                                 trade_password=form.cleaned_data["trade_password"], key=form.cleaned_data["key"])
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, _("You bought %(principal)s of the claim for %(price)s.") % {"principal": format_fen(purchase.principal_fen), "price": format_fen(purchase.price_fen)})
+            return redirect("lending:my_investments")
+    return claims_market(request, bound=(listing_id, form), status=400)
 
 
 def _my_loans_page(request, bound=None, status=200):

@@ -53,6 +53,9 @@ EVENTS: dict[str, Event] = {
     "repayment.received": Event(_("Repayment received"), _("{amount} from {loan} was paid to your balance.")),
     "loan.settled": Event(_("Loan repaid"), _("{loan} is repaid in full. Thank you.")),
     "loan.written_off": Event(_("Loan written off"), _("{loan} was written off after long arrears; {principal} of your principal is not expected back."), sms=True),
+    "claim.sold": Event(_("Claim sold"), _("{principal} of your claim in {loan} was sold for {price} (fee {fee}); the money is in your balance.")),
+    "claim.bought": Event(_("Claim bought"), _("You bought {principal} of a claim in {loan} for {price}; its receivables are in My investments.")),
+    "claim.withdrawn": Event(_("Claim taken off sale"), _("Your claim in {loan} was taken off sale because the loan is overdue.")),
     "auto_invest.invested": Event(_("Auto-invest bid for you"), _("{explanation}")),
     "risk.assessed": Event(_("Risk assessment done"), _("Your risk level is {level}, valid until {expires}.")),
 }

@@ -84,7 +84,7 @@ def _disburse(loan: Loan, *, actor) -> None:
     )
     shares = split_among_investors(schedule, [bid.amount_fen for bid in bids])
     for bid, share in zip(bids, shares, strict=True):
-        investment = Investment.objects.create(loan=loan, investor=bid.investor, bid=bid, principal_fen=bid.amount_fen)
+        investment = Investment.objects.create(loan=loan, investor=bid.investor, bid=bid, principal_fen=bid.amount_fen, acquired_on=clock.business_date())
         Receivable.objects.bulk_create(
             Receivable(investment=investment, number=i.number, due_date=i.due_date, principal_fen=i.principal_fen, interest_fen=i.interest_fen) for i in share
         )

@@ -258,7 +258,8 @@ class PrepaymentQuote:
         return self.principal_fen + self.interest_fen + self.fee_fen
 
 
-def _period_start(loan: Loan, current: RepaymentInstalment) -> dt.date:
+def period_start(loan: Loan, current: RepaymentInstalment) -> dt.date:
+    """The first day of an instalment's period: the previous due date, or the day of disbursement."""
     previous = loan.instalments.filter(number=current.number - 1).values_list("due_date", flat=True).first()
     if previous is not None:
         return previous
@@ -292,7 +293,7 @@ def prepayment_quote(*, loan: Loan, principal_fen: int | None, mode: str, on: dt
     method = loan.product.method
     if mode == PrepaymentMode.REDUCE_TERM and method not in (Method.EQUAL_INSTALMENT, Method.EQUAL_PRINCIPAL) and principal < outstanding:
         raise RepaymentRefused(_("This loan repays its principal at the end; a partial prepayment lowers the instalments."), "prepay.mode", {"field": "mode"})
-    start = _period_start(loan, current)
+    start = period_start(loan, current)
     elapsed, period = (on - start).days, (current.due_date - start).days
     interest = round_half_up(Decimal(current.interest_fen) * principal * elapsed / (outstanding * period)) if period > 0 else 0
     fee = round_half_up(Decimal(principal) * loan.product.prepayment_fee_rate)
