@@ -25,6 +25,7 @@ class StaffPermission(models.Model):
             ("handle_aml", _("Handle anti-money-laundering alerts")),
             ("manage_products", _("Manage loan products")),
             ("review_loans", _("Review loan applications")),
+            ("collect_debts", _("Work overdue loans: collection tasks, contacts, promises to pay")),
         ]
 
     def __str__(self) -> str:

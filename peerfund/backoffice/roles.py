@@ -9,9 +9,11 @@ ROLES: dict[str, tuple[str, ...]] = {
     "customer_service": ("view_users", "view_personal_data", "view_outbox"),
     "compliance": ("view_users", "view_personal_data", "freeze_users", "approve_freeze", "review_verifications", "view_audit", "handle_aml"),
     "auditor": ("view_users", "view_audit", "view_reconciliation"),
+    "collection": ("view_users", "view_personal_data", "collect_debts"),
     "admin": (
         "view_users", "view_personal_data", "freeze_users", "approve_freeze", "review_verifications",
         "review_withdrawals", "view_outbox", "view_reconciliation", "view_audit", "manage_risk", "handle_aml", "manage_products", "review_loans",
+        "collect_debts",
     ),
 }
 

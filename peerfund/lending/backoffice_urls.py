@@ -10,4 +10,6 @@ urlpatterns = [
     path("applications/", views.applications, name="applications"),
     path("documents/<int:document_id>/", views.document, name="document"),
     path("disbursements/", views.disbursements, name="disbursements"),
+    path("collection/", views.collection_tasks, name="collection"),
+    path("collection/<int:task_id>/", views.collection_task, name="collection_task"),
 ]

@@ -1,4 +1,5 @@
-"""Back office for lending: loan products and the application review queue."""
+"""Back office for lending: loan products, the application review queue, full
+review, and collection of overdue loans."""
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -9,8 +10,18 @@ from django.utils.translation import gettext as _
 from peerfund.backoffice.permissions import staff_permission_required
 from peerfund.core.audit import audit_record
 from peerfund.core.errors import ApplicationError
-from peerfund.lending.forms import ProductForm
-from peerfund.lending.models import ApplicationDocument, DisbursementRequest, Loan, LoanApplication, LoanProduct
+from peerfund.core.forms import add_application_error
+from peerfund.lending.forms import CollectionNoteForm, ProductForm
+from peerfund.lending.models import (
+    ApplicationDocument,
+    CollectionTask,
+    DisbursementRequest,
+    Loan,
+    LoanApplication,
+    LoanProduct,
+    RepaymentInstalment,
+)
+from peerfund.lending.services.collection import collection_note
 from peerfund.lending.services.disbursement import disbursement_decide, disbursement_request
 from peerfund.lending.services.origination import application_review
 from peerfund.lending.services.products import product_save
@@ -79,3 +90,30 @@ def disbursements(request):
         "recent": DisbursementRequest.objects.exclude(status=DisbursementRequest.Status.PENDING).select_related("loan", "decided_by")[:20],
     }
     return render(request, "lending/backoffice/disbursements.html", context)
+
+
+@staff_permission_required("collect_debts")
+def collection_tasks(request):
+    """Overdue loans to work: mine first, then everyone's."""
+    tasks = CollectionTask.objects.filter(status__in=CollectionTask.ACTIVE).select_related("loan__borrower", "assignee")
+    mine = [t for t in tasks if t.assignee_id == request.user.pk]
+    return render(request, "lending/backoffice/collection.html", {"mine": mine, "others": [t for t in tasks if t.assignee_id != request.user.pk],
+                                                                   "closed": CollectionTask.objects.filter(status="closed").select_related("loan")[:20]})
+
+
+@staff_permission_required("collect_debts")
+def collection_task(request, task_id: int):
+    task = get_object_or_404(CollectionTask.objects.select_related("loan__borrower", "loan__product", "assignee"), pk=task_id)
+    form = CollectionNoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            collection_note(staff=request.user, task=task, kind=data["kind"], note=data["note"], promised_fen=data.get("promised"), promised_by=data.get("promised_by"))
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, _("Logged."))
+            return redirect("lending_backoffice:collection_task", task_id=task.pk)
+    instalments = task.loan.instalments.filter(status__in=RepaymentInstalment.OPEN).order_by("number")
+    return render(request, "lending/backoffice/collection_task.html", {"task": task, "form": form, "instalments": instalments, "notes": task.notes.select_related("staff")},
+                  status=400 if form.errors else 200)

@@ -3,7 +3,9 @@ import datetime as dt
 
 from peerfund.cob.registry import close_step
 from peerfund.core import clock
+from peerfund.lending.models import CollectionTask
 from peerfund.lending.services.bidding import loans_fail_expired
+from peerfund.lending.services.collection import collection_daily
 from peerfund.lending.services.overdue import loans_mark_overdue, loans_write_off, repaying_loan_ids, repayment_reminders
 from peerfund.lending.services.repayment import loan_auto_debit
 from peerfund.lending.services.transfer import claims_expire, claims_withdraw_overdue
@@ -11,6 +13,13 @@ from peerfund.lending.services.transfer import claims_expire, claims_withdraw_ov
 
 def _repaying(on: dt.date) -> list[int]:
     return repaying_loan_ids()
+
+
+def _repaying_or_collected(on: dt.date) -> list[int]:
+    """Repaying loans, and loans whose collection task is still open (settled or
+    written off today, so the task gets closed)."""
+    active = CollectionTask.objects.filter(status__in=CollectionTask.ACTIVE).values_list("loan_id", flat=True)
+    return sorted(set(repaying_loan_ids()) | set(active))
 
 
 @close_step(name="lending.expire_listings", order=10, description="流标: fail loans not full by the end of the day")
@@ -46,3 +55,8 @@ def expire_claims(*, on: dt.date) -> int:
 @close_step(name="lending.claims_withdraw_overdue", order=35, items=_repaying, description="claims on overdue loans come off sale")
 def withdraw_overdue_claims(*, on: dt.date, ids: list[int]) -> int:
     return claims_withdraw_overdue(loan_ids=ids)
+
+
+@close_step(name="lending.collection", order=45, items=_repaying_or_collected, description="open, stage, judge and close collection tasks")
+def collection(*, on: dt.date, ids: list[int]) -> int:
+    return collection_daily(loan_ids=ids, on=on)

@@ -52,6 +52,16 @@ class BuyClaimForm(BootstrapFormMixin, forms.Form):
     key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=lambda: uuid.uuid4().hex)
 
 
+class CollectionNoteForm(BootstrapFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("What happened"), choices=[
+        ("call", _("Phone call")), ("sms", _("SMS")), ("visit", _("Visit")), ("letter", _("Letter")),
+        ("promise", _("Promise to pay")), ("escalation", _("Escalation")),
+    ])
+    note = forms.CharField(label=_("Note"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    promised = YuanField(label=_("Promised amount (yuan)"), required=False)
+    promised_by = forms.DateField(label=_("Promised by"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
 class AutoInvestForm(BootstrapFormMixin, forms.Form):
     enabled = forms.BooleanField(label=_("On (authorises the custodian bank to bid for you)"), required=False, initial=True)
     rate_min = forms.DecimalField(label=_("Rate from (%)"), min_value=0, max_value=36, decimal_places=2)

@@ -437,6 +437,62 @@ class ClaimPurchase(models.Model):
         return f"purchase {self.pk} of claim {self.listing_id}"
 
 
+class CollectionTask(models.Model):
+    """Work on an overdue loan (催收), opened by the daily close and given to the
+    collector with the fewest open tasks; closed when the loan is current again,
+    settled or written off."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        PROMISED = "promised", _("Promise to pay")
+        ESCALATED = "escalated", _("Escalated")
+        CLOSED = "closed", _("Closed")
+
+    ACTIVE = (Status.OPEN, Status.PROMISED, Status.ESCALATED)
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="collection_tasks")
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="collection_tasks")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    stage = models.CharField(max_length=4, blank=True)
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    close_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["loan"], condition=~Q(status="closed"), name="collection_one_active_task")]
+
+    def __str__(self) -> str:
+        return f"collection of loan {self.loan_id} [{self.status}]"
+
+
+class CollectionNote(models.Model):
+    """A contact with the borrower, a promise to pay, or an escalation."""
+
+    class Kind(models.TextChoices):
+        CALL = "call", _("Phone call")
+        SMS = "sms", _("SMS")
+        VISIT = "visit", _("Visit")
+        LETTER = "letter", _("Letter")
+        PROMISE = "promise", _("Promise to pay")
+        ESCALATION = "escalation", _("Escalation")
+
+    task = models.ForeignKey(CollectionTask, on_delete=models.CASCADE, related_name="notes")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    note = models.CharField(max_length=500)
+    promised_fen = models.BigIntegerField(null=True, blank=True)
+    promised_by = models.DateField(null=True, blank=True)
+    kept = models.BooleanField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.task}"
+
+
 class DisbursementRequest(models.Model):
     """Full review (满标复审): one staff member asks to disburse a full loan, a second
     approves (maker–checker), or it is refused and the bids are released."""
