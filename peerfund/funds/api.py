@@ -126,10 +126,7 @@ class OverviewOut(Schema):
 
 @router.get("/overview", response=OverviewOut, summary="My assets")
 def overview(request):
-    data = asset_overview(request.user)
-    for key in ("xirr_realised", "xirr_expected"):
-        data[key] = None if data[key] is None else str(data[key])
-    return OverviewOut(**data)
+    return OverviewOut(**asset_overview(request.user))
 
 
 class HistoryOut(Schema):
