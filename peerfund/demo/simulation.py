@@ -2,7 +2,9 @@
 few weeks of money history, all made through the same services real users go through
 (identity checks, card binding, deposit orders paid on the sandbox payment page,
 withdrawals under the rules, claim sales, invitations), with the platform clock moved
-day by day and the custodian reconciled every evening. Later capabilities add their
+day by day and the daily close run every evening (debits, overdue, collection,
+reconciliation, ledger check). Loans are serviced through it: one repaid on time, one
+overdue with a collection task, a claim sold on. Later capabilities add their
 own history here.
 """
 
@@ -23,8 +25,8 @@ from peerfund.accounts.services.invitations import invitation_accept, invitation
 from peerfund.accounts.services.risk import assessment_submit
 from peerfund.accounts.services.security import trade_password_set
 from peerfund.backoffice.roles import staff_with_role
+from peerfund.cob.services import close_run
 from peerfund.core import clock
-from peerfund.custody.reconciliation import reconcile
 from peerfund.custody.services import custody_move, custody_platform_fund, platform_accounts_open
 from peerfund.funds.selectors import asset_overview
 from peerfund.funds.services.deposits import deposit_order_create, deposit_order_paid
@@ -58,6 +60,7 @@ PEOPLE = [
     DemoPerson("service", "客服小王", "13900000004", "customer_service"),
     DemoPerson("compliance", "合规老冯", "13900000005", "compliance"),
     DemoPerson("auditor", "审计老陈", "13900000006", "auditor"),
+    DemoPerson("collector", "催收小孙", "13900000007", "collection"),
     DemoPerson("lina", "李娜", "13800000001", "investor", identity=0),
     DemoPerson("wangwei", "王伟", "13800000002", "investor", identity=1),
     DemoPerson("zhangmin", "张敏", "13800000003", "investor", identity=2),
@@ -65,7 +68,7 @@ PEOPLE = [
     DemoPerson("chenjing", "陈静", "13800000005", "project owner", identity=4),
     DemoPerson("shifan", "北京示范科技", "13800000006", "enterprise, under review"),
 ]
-STAFF_ROLES = {"admin", "operations", "risk", "finance", "customer_service", "compliance", "auditor"}
+STAFF_ROLES = {"admin", "operations", "risk", "finance", "customer_service", "compliance", "auditor", "collection"}
 INVESTORS = ("lina", "wangwei", "zhangmin")
 
 
@@ -205,16 +208,16 @@ def _risk_history(users: dict[str, User]) -> None:
     _deposit(users["zhangmin"], 6_000_000, "demo-large-deposit")  # above the AML report threshold
 
 
-def _lending_market(users: dict[str, User]) -> None:
-    """Products and loans in the investment hall, with real bids (one loan full)."""
+def _products():
+    """The two loan products, made once (at the start of the history)."""
     from decimal import Decimal
 
     from peerfund.lending.models import LoanProduct
     from peerfund.lending.schedules import Method
-    from peerfund.lending.services.auto_invest import auto_invest_rule_save
-    from peerfund.lending.services.bidding import bid_place
-    from peerfund.lending.services.listing import loan_list
 
+    existing = list(LoanProduct.objects.order_by("id")[:2])
+    if len(existing) == 2:
+        return existing
     salary = LoanProduct.objects.create(
         name="工薪贷", min_amount_fen=100_000, max_amount_fen=20_000_000, terms_months=[3, 6, 12], method=Method.EQUAL_INSTALMENT,
         rate_min=Decimal("0.08"), rate_max=Decimal("0.12"), service_fee_rate=Decimal("0.02"), max_per_investor_fen=1_000_000,
@@ -225,6 +228,62 @@ def _lending_market(users: dict[str, User]) -> None:
         rate_min=Decimal("0.10"), rate_max=Decimal("0.15"), service_fee_rate=Decimal("0.03"), max_per_investor_fen=2_000_000,
         required_documents=["id", "licence"], required_risk_level="C3",
     )
+    return salary, business
+
+
+def _seasoned_loans(users: dict[str, User]) -> list:
+    """At the start of the history: two loans listed, filled and disbursed, which the
+    daily close then services — one repaid on time by automatic debit, one whose
+    borrower spends the money and falls overdue (penalty interest, a collection task)."""
+    from decimal import Decimal
+
+    from peerfund.lending.services.bidding import bid_place
+    from peerfund.lending.services.disbursement import disbursement_decide, disbursement_request
+    from peerfund.lending.services.listing import loan_list
+
+    salary, _business = _products()
+    for name in ("lina", "zhangmin"):
+        _deposit(users[name], 2_500_000, f"demo-seasoned-{name}")
+    plans = [
+        (users["liuyang"], "家装分期(还款中)", "home repairs, repaid by instalments", 2_000_000, 6, "0.0900", "A", 1_000_000),
+        (users["chenjing"], "门店周转(逾期)", "working capital for a shop", 1_000_000, 6, "0.1150", "C", 500_000),
+    ]
+    loans = []
+    for borrower, title, purpose, amount, months, rate, grade, each in plans:
+        loan = loan_list(borrower=borrower, product=salary, title=title, purpose=purpose, amount_fen=amount, months=months, annual_rate=Decimal(rate), grade=grade)
+        for name in ("lina", "zhangmin"):
+            bid_place(investor=users[name], loan_id=loan.pk, amount_fen=each, trade_password=DEMO_TRADE_PASSWORD, key=f"demo-seasoned-{loan.pk}")
+        loan.refresh_from_db()
+        request = disbursement_request(staff=users["risk"], loan=loan)
+        disbursement_decide(staff=users["admin"], request=request, approve=True)
+        loans.append(loan)
+    _deposit(users["liuyang"], 500_000, "demo-liuyang-repayment-funds")  # keeps enough for the debits
+    chenjing = users["chenjing"]
+    withdrawal_request(user=chenjing, amount_fen=900_000, card_id=chenjing.bank_cards.get().pk, trade_password=DEMO_TRADE_PASSWORD, key="demo-spend-loan")
+    return loans
+
+
+def _claim_sale(users: dict[str, User], loan) -> None:
+    """债权转让: 张敏 sells half of her claim in the performing loan; 李娜 buys ¥2,000."""
+    from decimal import Decimal
+
+    from peerfund.lending.models import Investment
+    from peerfund.lending.services.transfer import claim_buy, claim_list
+
+    investment = Investment.objects.get(loan=loan, investor=users["zhangmin"])
+    listing = claim_list(seller=users["zhangmin"], investment_id=investment.pk, principal_fen=400_000, discount_rate=Decimal("0.01"))
+    claim_buy(buyer=users["lina"], listing_id=listing.pk, principal_fen=200_000, trade_password=DEMO_TRADE_PASSWORD, key="demo-claim")
+
+
+def _lending_market(users: dict[str, User]) -> None:
+    """Loans in the investment hall, with real bids (one loan full)."""
+    from decimal import Decimal
+
+    from peerfund.lending.services.auto_invest import auto_invest_rule_save
+    from peerfund.lending.services.bidding import bid_place
+    from peerfund.lending.services.listing import loan_list
+
+    salary, business = _products()
     auto_invest_rule_save(
         investor=users["wangwei"], rate_min=Decimal("0.08"), rate_max=Decimal("0.12"), months_min=1, months_max=12,
         grades=["A", "B"], amount_per_loan_fen=50_000, keep_balance_fen=100_000,
@@ -286,12 +345,17 @@ def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print)
         platform_accounts_open()
         custody_platform_fund(amount_fen=MARKETING_BUDGET_FEN, key="demo-marketing-budget")
         users = _create_people()
+        seasoned = []
         for offset in range(days, -1, -1):
             day = today - dt.timedelta(days=offset)
             clock.travel_to(day)
+            if offset == days:
+                seasoned = _seasoned_loans(users)
+            if offset == 10 and seasoned:
+                _claim_sale(users, seasoned[0])
             _simulate_day(day, users, rng)
             if offset:
-                reconcile(business_date=day)
+                close_run(on=day)  # the daily close: debits, overdue, collection, reconciliation, ledger check
             if offset % 15 == 0:
                 progress(f"  simulated up to {day}")
         _risk_history(users)

@@ -15,13 +15,13 @@ from peerfund.ledger.models import Entry
 @pytest.mark.django_db(transaction=True)
 def test_demo_loads_a_consistent_platform_once(capsys):
     today = clock.business_date()
-    call_command("demo_load", "--days", "8")
+    call_command("demo_load", "--days", "40")
     assert demo_is_loaded()
     assert clock.business_date() == today  # the clock is back to real time
     assert Entry.objects.filter(kind="deposit").exists()
     assert Entry.objects.dates("business_date", "day").count() > 1
     reports = ReconciliationReport.objects.all()
-    assert reports.count() == 8 and all(report.is_clean for report in reports)
+    assert reports.count() == 40 and all(report.is_clean for report in reports)
     assert ledger_check() == []
 
     entries = Entry.objects.count()
@@ -50,6 +50,20 @@ def test_demo_loads_a_consistent_platform_once(capsys):
     assert AmlAlert.objects.filter(kind="large").exists()
     hall = Client().get("/loans/").content.decode()
     assert "装修周转" in hall and "小店进货" in hall
+    # servicing, run by the daily close over the history: a debit, an overdue loan
+    # in collection with penalty interest, a claim sold on
+    from peerfund.cob.models import StepRun
+    from peerfund.lending.models import ClaimPurchase, CollectionTask, Repayment, RepaymentInstalment
+
+    assert StepRun.objects.filter(step="lending.auto_debit", status="done").count() == 40
+    assert Repayment.objects.filter(source="auto", loan__title="家装分期(还款中)").exists()
+    late = RepaymentInstalment.objects.get(loan__title="门店周转(逾期)", number=1)
+    assert late.status == "overdue" and late.penalty_fen > 0
+    assert CollectionTask.objects.get(loan=late.loan, status="open").assignee.username == "collector"
+    assert ClaimPurchase.objects.filter(buyer__username="lina").exists()
+    collector = Client()
+    collector.login(username="collector", password=DEMO_PASSWORD)
+    assert "门店周转" in collector.get("/backoffice/lending/collection/").content.decode()
 
 
 def test_demo_logins_are_printed(capsys):
