@@ -94,6 +94,8 @@ def _run_step(current: Step, run: StepRun, on: dt.date, progress: Progress | Non
                 run.plan = _plan(sorted(current.items(on)), settings.PEERFUND_COB_CHUNK)
                 run.save(update_fields=["plan"])
             counted = _run_chunks(current, run, on, progress, fan_out)
+            if progress and not run.plan:
+                progress(current, 0, 0)  # nothing to do today
         else:
             with transaction.atomic():
                 counted = _count(current.run(on=on))

@@ -120,9 +120,3 @@ def repayment_reminders(*, on: dt.date) -> int:
             )
             sent += 1
     return sent
-
-
-def repaying_loan_ids() -> list[int]:
-    """The loans the daily close services, in id order (its chunks)."""
-    return list(Loan.objects.filter(status=Loan.Status.DISBURSED).order_by("pk").values_list("pk", flat=True))
-
