@@ -1,20 +1,15 @@
 """The daily close: every step once per date, re-running changes nothing, a crash
-resumes at the chunk where it stopped, and a year of closes services a loan to the
-end with every fen where an independent sum says it should be."""
-import datetime as dt
+resumes at the chunk where it stopped (a year of closes is in test_year.py)."""
 
 import pytest
 from django.core.management import call_command
 
 from peerfund.cob import registry
 from peerfund.cob.models import ChunkDone, StepRun
-from peerfund.cob.services import close_run, close_until
+from peerfund.cob.services import close_run
 from peerfund.core import clock
-from peerfund.ledger.invariants import ledger_check
 from peerfund.ledger.models import Entry
-from peerfund.ledger.selectors import user_balances
-from peerfund.lending.models import Loan, Receivable, Repayment, RepaymentInstalment
-from peerfund.tests_support.money import pay_deposit
+from peerfund.lending.models import Repayment, RepaymentInstalment
 
 
 @pytest.fixture
@@ -61,29 +56,6 @@ def test_closing_a_date_again_changes_nothing(disbursed_loan, django_capture_on_
         close_run(on=due)
     assert Entry.objects.count() == entries and Repayment.objects.filter(loan=disbursed_loan).count() == 1
     assert StepRun.objects.filter(business_date=due, status="done").count() == steps
-
-
-def test_a_year_of_closes_services_a_loan_to_the_end(disbursed_loan, investor, other_investor, django_capture_on_commit_callbacks, settings):
-    """On-time by auto-debit, month after month; the books equal the schedules."""
-    loan = disbursed_loan
-    instalments = list(loan.instalments.order_by("number"))
-    owed = sum(i.total_fen for i in instalments)
-    pay_deposit(loan.borrower, owed, django_capture_on_commit_callbacks, key="year")  # the borrower keeps the loan and tops up
-    expected = {
-        user.pk: user_balances(user)["user_available"]
-        + sum(r.principal_fen + r.interest_fen for r in Receivable.objects.filter(investment__investor=user, investment__loan=loan))
-        for user in (investor, other_investor)
-    }
-    borrower_before = user_balances(loan.borrower)["user_available"]
-    with django_capture_on_commit_callbacks(execute=True):
-        close_until(start=clock.business_date(), until=instalments[-1].due_date)
-    loan.refresh_from_db()
-    assert loan.status == Loan.Status.SETTLED
-    assert set(loan.instalments.values_list("status", flat=True)) == {"paid"}
-    assert {u.pk: user_balances(u)["user_available"] for u in (investor, other_investor)} == expected
-    assert borrower_before - user_balances(loan.borrower)["user_available"] == owed
-    assert ledger_check() == []
-    assert clock.business_date() == instalments[-1].due_date + dt.timedelta(days=1)
 
 
 def test_the_command_closes_a_date_with_a_progress_bar(disbursed_loan, capsys, django_capture_on_commit_callbacks):

@@ -4,7 +4,7 @@ the daily close's work on repaying loans, each idempotent per business date.
 Rules (per product):
 - an instalment not paid by its due date plus `grace_days` is overdue;
 - an overdue instalment runs up penalty interest of `penalty_rate_daily` on its unpaid
-  principal for every day after the due date (so paying within the grace days costs
+  principal (rounded to the fen) for every day after the due date (so paying within the grace days costs
   nothing extra); `penalty_through` records the last day charged, so running the close
   twice for a date charges nothing twice, and a skipped day is caught up;
 - stages by days past due: M1 (1–30), M2 (31–60), M3+ (over 60);
@@ -41,7 +41,7 @@ def _penalty(instalment: RepaymentInstalment, rate: Decimal, through: dt.date) -
     unpaid = instalment.principal_fen - instalment.principal_paid_fen
     if days <= 0 or unpaid <= 0:
         return 0
-    return round_half_up(Decimal(unpaid) * rate * days)
+    return days * round_half_up(Decimal(unpaid) * rate)  # each day's penalty rounded to the fen
 
 
 def loans_mark_overdue(*, loan_ids: list[int], on: dt.date) -> int:

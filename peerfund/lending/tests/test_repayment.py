@@ -138,7 +138,7 @@ def test_overdue_after_the_grace_days_with_daily_penalty_charged_once_per_date(d
     assert _first(loan).status == Status.DUE and _first(loan).penalty_fen == 0
     day = due + dt.timedelta(days=grace + 1)
     assert loans_mark_overdue(loan_ids=[loan.pk], on=day) == 1
-    expected = round_half_up(Decimal(first.principal_fen) * Decimal("0.0005") * (grace + 1))
+    expected = (grace + 1) * round_half_up(Decimal(first.principal_fen) * Decimal("0.0005"))  # each day's penalty to the fen
     assert (_first(loan).status, _first(loan).penalty_fen) == (Status.OVERDUE, expected)
     assert loans_mark_overdue(loan_ids=[loan.pk], on=day) == 0  # the same date again: nothing more
     assert _first(loan).penalty_fen == expected
