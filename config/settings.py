@@ -221,7 +221,8 @@ else:
 # Background jobs. huey's Django integration would otherwise run tasks inline when
 # DEBUG is on; "immediate" is always set explicitly.
 HUEY = {
-    "name": "peerfund",
+    # Consumers sharing a queue share a name (one Redis can host several platforms).
+    "name": env_str("PEERFUND_HUEY_NAME", "peerfund"),
     "immediate": env_bool("PEERFUND_HUEY_IMMEDIATE", False),
     "consumer": {"workers": env_int("PEERFUND_HUEY_WORKERS", 2), "worker_type": "thread"},
 }

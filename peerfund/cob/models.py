@@ -32,6 +32,8 @@ class ChunkDone(models.Model):
     step_run = models.ForeignKey(StepRun, on_delete=models.CASCADE, related_name="chunks")
     number = models.PositiveIntegerField()
     items = models.PositiveIntegerField()
+    # Which process ran it ("host:pid"): chunks of one step can run on several consumers.
+    worker = models.CharField(max_length=80, blank=True)
     finished_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -5,6 +5,8 @@ transaction), so a run that crashed resumes at the first unfinished chunk; with
 """
 import bisect
 import datetime as dt
+import os
+import socket
 import time
 import traceback
 from collections.abc import Callable
@@ -42,7 +44,7 @@ def chunk_run(*, on: dt.date, step_name: str, number: int) -> int:
             return 0
         ids = _chunk_items(sorted(current.items(on)), run.plan[number])
         counted = _count(current.run(on=on, ids=ids))
-        ChunkDone.objects.create(step_run=run, number=number, items=len(ids))
+        ChunkDone.objects.create(step_run=run, number=number, items=len(ids), worker=f"{socket.gethostname()}:{os.getpid()}")
     return counted
 
 
