@@ -128,23 +128,12 @@ def _apply(loan: Loan, allocations: list[Allocation], *, source: str, key: str, 
         penalty_fen=sum(a.penalty_fen for a in allocations), interest_fen=sum(a.interest_fen for a in allocations),
         principal_fen=sum(a.principal_fen for a in allocations),
     )
-    borrower = ledger.user_accounts(loan.borrower)[AccountKind.USER_AVAILABLE]
-    escrow = ledger.account_get_or_open(kind=AccountKind.BORROWER_REPAYMENT, owner=loan.borrower, scope=f"loan:{loan.pk}")
     paid_to: dict[int, int] = defaultdict(int)
     for receivable in receivables:
         paid_to[receivable.investment.investor_id] += (
             shares.penalty[receivable.pk] + shares.interest[receivable.pk] + shares.principal[receivable.pk]
         )
-    investors = ledger.user_accounts_many(paid_to)
-    custody_move_many([
-        ledger.EntrySpec(kind=EntryKind.REPAYMENT_COLLECT, legs=[(borrower, -amount), (escrow, amount)],
-                         key=f"repay-collect:{repayment.pk}", ref=f"loan:{loan.pk}", memo=f"repayment {repayment.pk}"),
-        ledger.EntrySpec(
-            kind=EntryKind.REPAYMENT_DISTRIBUTE,
-            legs=[(escrow, -amount)] + [(investors[pk][AccountKind.USER_AVAILABLE], fen) for pk, fen in sorted(paid_to.items()) if fen],
-            key=f"repay-distribute:{repayment.pk}", ref=f"loan:{loan.pk}", memo=f"repayment {repayment.pk}",
-        ),
-    ])
+    _pay_investors(loan, repayment, paid_to)
     for allocation in allocations:
         instalment = allocation.instalment
         instalment.penalty_paid_fen += allocation.penalty_fen
@@ -168,8 +157,27 @@ def _apply(loan: Loan, allocations: list[Allocation], *, source: str, key: str, 
     if not loan.instalments.filter(status__in=RepaymentInstalment.OPEN).exists():
         transition(loan, Loan.Status.SETTLED, reason="repaid in full")
         notify(user=loan.borrower, event="loan.settled", context={"loan": loan.title})
-    transaction.on_commit(lambda: _tell_investors(repayment, paid_to))
     return repayment
+
+
+def _pay_investors(loan: Loan, repayment: Repayment, paid_to: dict[int, int]) -> None:
+    """The money of one repayment, in one go at the custodian: the borrower's balance
+    into the loan's repayment account, and out of it to each investor's balance."""
+    amount = repayment.amount_fen
+    borrower = ledger.user_accounts(loan.borrower)[AccountKind.USER_AVAILABLE]
+    escrow = ledger.account_get_or_open(kind=AccountKind.BORROWER_REPAYMENT, owner=loan.borrower, scope=f"loan:{loan.pk}")
+    investors = ledger.user_accounts_many(paid_to)
+    memo = f"{repayment.source} repayment {repayment.pk}"
+    custody_move_many([
+        ledger.EntrySpec(kind=EntryKind.REPAYMENT_COLLECT, legs=[(borrower, -amount), (escrow, amount)],
+                         key=f"repay-collect:{repayment.pk}", ref=f"loan:{loan.pk}", memo=memo),
+        ledger.EntrySpec(
+            kind=EntryKind.REPAYMENT_DISTRIBUTE,
+            legs=[(escrow, -amount)] + [(investors[pk][AccountKind.USER_AVAILABLE], fen) for pk, fen in sorted(paid_to.items()) if fen],
+            key=f"repay-distribute:{repayment.pk}", ref=f"loan:{loan.pk}", memo=memo,
+        ),
+    ])
+    transaction.on_commit(lambda: _tell_investors(repayment, paid_to))
 
 
 def _tell_investors(repayment: Repayment, paid_to: dict[int, int]) -> None:
@@ -377,20 +385,8 @@ def loan_prepay(*, borrower, loan_id: int, principal_fen: int | None, mode: str,
         paid_to: dict[int, int] = defaultdict(int)
         for inv, p, i, f in zip(investments, principal_parts, interest_parts, fee_parts, strict=True):
             paid_to[inv.investor_id] += p + i + f
-        borrower_account = ledger.user_accounts(borrower)[AccountKind.USER_AVAILABLE]
-        escrow = ledger.account_get_or_open(kind=AccountKind.BORROWER_REPAYMENT, owner=borrower, scope=f"loan:{loan.pk}")
-        investor_accounts = ledger.user_accounts_many(paid_to)
-        custody_move_many([
-            ledger.EntrySpec(kind=EntryKind.REPAYMENT_COLLECT, legs=[(borrower_account, -quote.total_fen), (escrow, quote.total_fen)],
-                             key=f"repay-collect:{repayment.pk}", ref=f"loan:{loan.pk}", memo=f"prepayment {repayment.pk}"),
-            ledger.EntrySpec(
-                kind=EntryKind.REPAYMENT_DISTRIBUTE,
-                legs=[(escrow, -quote.total_fen)] + [(investor_accounts[pk][AccountKind.USER_AVAILABLE], fen) for pk, fen in sorted(paid_to.items()) if fen],
-                key=f"repay-distribute:{repayment.pk}", ref=f"loan:{loan.pk}", memo=f"prepayment {repayment.pk}",
-            ),
-        ])
+        _pay_investors(loan, repayment, paid_to)
         if not new:
             transition(loan, Loan.Status.SETTLED, reason="prepaid in full")
             notify(user=borrower, event="loan.settled", context={"loan": loan.title})
-        transaction.on_commit(lambda: _tell_investors(repayment, paid_to))
     return repayment
