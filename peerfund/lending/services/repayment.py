@@ -15,6 +15,7 @@ repayment (principle 3): nothing else ever enters the repayment account.
 """
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -196,17 +197,30 @@ def _lock_repaying(loan_id: int, borrower=None) -> Loan:
     return loan
 
 
-def loan_repay(*, borrower, loan_id: int, amount_fen: int | None, trade_password: str, key: str) -> Repayment:
-    """The borrower pays what is due now (all due and overdue instalments, or the next
-    one), or part of it. Idempotent on (loan, key)."""
+def _borrower_gate(borrower, loan_id: int, trade_password: str) -> None:
+    """Another user's loan is a 404; then the money gate (frozen account, trade
+    password), outside the transaction so a wrong try is counted."""
     if not Loan.objects.filter(pk=loan_id, borrower=borrower).exists():
         raise NotFound(_("No such loan."), "not_found")
     user_assert_can_move_money(user=borrower, trade_password=trade_password)
+
+
+def _replayed(loan_id: int, key: str, same: Callable[[Repayment], bool]) -> Repayment | None:
+    """The repayment already made with this key (a retry), if any; a key reused for
+    another amount is a conflict."""
+    existing = Repayment.objects.filter(loan_id=loan_id, key=key).first()
+    if existing is not None and not same(existing):
+        raise Conflict(_("This repayment key was already used for another amount."), "repay.key_conflict")
+    return existing
+
+
+def loan_repay(*, borrower, loan_id: int, amount_fen: int | None, trade_password: str, key: str) -> Repayment:
+    """The borrower pays what is due now (all due and overdue instalments, or the next
+    one), or part of it. Idempotent on (loan, key)."""
+    _borrower_gate(borrower, loan_id, trade_password)
     with transaction.atomic():
-        existing = Repayment.objects.filter(loan_id=loan_id, loan__borrower=borrower, key=key).first()
+        existing = _replayed(loan_id, key, lambda r: amount_fen is None or r.amount_fen == amount_fen)
         if existing is not None:
-            if amount_fen is not None and existing.amount_fen != amount_fen:
-                raise Conflict(_("This repayment key was already used for another amount."), "repay.key_conflict")
             return existing
         loan = _lock_repaying(loan_id, borrower)
         today = clock.business_date()
@@ -324,14 +338,10 @@ def loan_prepay(*, borrower, loan_id: int, principal_fen: int | None, mode: str,
     """Prepay (提前还款) all or part of the principal. The payment goes to the investors
     in proportion to the principal each still has in the loan; their receivables are
     rebuilt from the new schedule. Idempotent on (loan, key)."""
-    if not Loan.objects.filter(pk=loan_id, borrower=borrower).exists():
-        raise NotFound(_("No such loan."), "not_found")
-    user_assert_can_move_money(user=borrower, trade_password=trade_password)
+    _borrower_gate(borrower, loan_id, trade_password)
     with transaction.atomic():
-        existing = Repayment.objects.filter(loan_id=loan_id, key=key).first()
+        existing = _replayed(loan_id, key, lambda r: principal_fen is None or r.principal_fen == principal_fen)
         if existing is not None:
-            if principal_fen is not None and existing.principal_fen != principal_fen:
-                raise Conflict(_("This repayment key was already used for another amount."), "repay.key_conflict")
             return existing
         loan = _lock_repaying(loan_id, borrower)
         today = clock.business_date()
