@@ -17,13 +17,14 @@ NPM_STAMP := node_modules/.installed
 ASSETS_STAMP := static/vendor/.copied
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
-.PHONY: run test test-postgres bench bench-hot-loan bench-hall lint setup migrate demo messages clean help
+.PHONY: run test test-postgres bench bench-hot-loan bench-cob bench-hall lint setup migrate demo messages clean help
 
 help:
 	@echo "make run    set up, load the demo platform and serve it on http://$(HOST):$(PORT)/"
 	@echo "make test   set up and run the whole test suite (SQLite; DATABASE_URL=postgres://… for PostgreSQL)"
 	@echo "make bench  run the benchmarks (figures as ratios against a baseline from the same run)"
 	@echo "make bench-hot-loan  64 bidders racing on one loan, on PostgreSQL, against the database's own ceiling"
+	@echo "make bench-cob  the daily close over a large book on PostgreSQL (BENCH_LOANS, default 100,000)"
 	@echo "make lint   ruff and a check that no migration is missing"
 
 $(PY_STAMP): requirements/base.txt requirements/dev.txt requirements/constraints.txt
@@ -67,6 +68,9 @@ bench-hot-loan: setup
 	$(PY) -m bench.hot_loan
 
 # The investment hall with 10,000 open loans.
+bench-cob: setup
+	$(PY) -m bench.cob
+
 bench-hall: setup
 	$(PY) -m bench.hall
 

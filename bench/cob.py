@@ -1,0 +1,183 @@
+"""`make bench-cob`: the daily close over a large book, on PostgreSQL.
+
+Generates BENCH_LOANS repaying loans (default 100,000) with BENCH_INVESTORS_PER_LOAN
+investments each (default 20), one open instalment per loan and one receivable per
+investment, due dates spread over 30 days with a month-end peak; 1,000 borrowers with
+money in their balances. Then closes one ordinary business day and the month-end day,
+and prints loans processed per second, investor postings per second and — measured in
+the same run — the database's bulk-insert ceiling for the same number of posting rows
+(COPY into a table shaped like ledger_posting). Ends with the ledger check, after the
+bank instructions the closes queued have been sent (a worker's job in production).
+
+The book is written with bulk inserts (not through origination and disbursement: the
+close is what is measured); borrowers are funded through the custodian, so ledger and
+bank agree.
+"""
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+import uuid
+from decimal import Decimal
+
+LOANS = int(os.environ.get("BENCH_LOANS", "100000"))
+PER_LOAN = int(os.environ.get("BENCH_INVESTORS_PER_LOAN", "20"))
+BORROWERS = int(os.environ.get("BENCH_BORROWERS", "1000"))
+INVESTORS = int(os.environ.get("BENCH_INVESTOR_POOL", "2000"))
+SERVER = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+BATCH = 20_000
+
+
+def _setup() -> tuple[str, str]:
+    import psycopg
+
+    name = f"peerfund_bench_cob_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(SERVER, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"{SERVER.rsplit('/', 1)[0]}/{name}"
+    os.environ.update({"DATABASE_URL": url, "PEERFUND_HUEY_IMMEDIATE": "1", "DJANGO_SETTINGS_MODULE": "config.settings"})
+    os.environ.setdefault("PEERFUND_VAR_DIR", tempfile.mkdtemp(prefix="peerfund-bench-"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return name, url
+
+
+def _drop(name: str) -> None:
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(SERVER, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _book(first_due: dt.date) -> dt.date:
+    """Write the book; returns the month-end date (the peak)."""
+    from peerfund.accounts.models import User
+    from peerfund.core import clock
+    from peerfund.custody.services import custody_deposit, platform_accounts_open
+    from peerfund.lending.models import Investment, Loan, LoanProduct, Receivable, RepaymentInstalment
+    from peerfund.lending.schedules import Method
+    from peerfund.tests_support.people import verify_directly
+
+    platform_accounts_open()
+    product = LoanProduct.objects.create(
+        name="bench", min_amount_fen=10_000, max_amount_fen=10**10, terms_months=[12], method=Method.EQUAL_INSTALMENT,
+        rate_min=Decimal("0.1"), rate_max=Decimal("0.1"), service_fee_rate=Decimal("0"), max_per_investor_fen=10**10, required_risk_level="C1",
+    )
+    borrowers = []
+    for n in range(BORROWERS):
+        user = verify_directly(User.objects.create(username=f"borrower{n}"), n)
+        custody_deposit(user=user, amount_fen=10**9, key="seed")
+        borrowers.append(user)
+    investors = [verify_directly(User.objects.create(username=f"investor{n}"), BORROWERS + n) for n in range(INVESTORS)]
+    month_end = first_due + dt.timedelta(days=29)
+    now = clock.now()
+    share = 10_000  # ¥100 per investor and instalment principal
+    loan_ids = []
+    for start in range(0, LOANS, BATCH):
+        loans = Loan.objects.bulk_create(
+            Loan(borrower=borrowers[n % BORROWERS], product=product, title=f"bench {n}", amount_fen=PER_LOAN * share * 12, left_fen=0, months=12,
+                 annual_rate=Decimal("0.1"), grade="A", status=Loan.Status.DISBURSED, listed_at=now, deadline=now)
+            for n in range(start, min(start + BATCH, LOANS))
+        )
+        loan_ids += [loan.pk for loan in loans]
+    due_of = {}
+    for position, loan_id in enumerate(loan_ids):
+        # 70 % spread over the month, 30 % on its last day (salary-day loans)
+        due_of[loan_id] = month_end if position % 10 < 3 else first_due + dt.timedelta(days=position % 29)
+    RepaymentInstalment.objects.bulk_create(
+        (RepaymentInstalment(loan_id=loan_id, number=1, due_date=due_of[loan_id], principal_fen=PER_LOAN * share, interest_fen=PER_LOAN * 83)
+         for loan_id in loan_ids), batch_size=BATCH,
+    )
+    for start in range(0, len(loan_ids), BATCH // PER_LOAN):
+        chunk = loan_ids[start:start + BATCH // PER_LOAN]
+        investments = Investment.objects.bulk_create(
+            Investment(loan_id=loan_id, investor=investors[(loan_id * 7 + k) % INVESTORS], principal_fen=share * 12)
+            for loan_id in chunk for k in range(PER_LOAN)
+        )
+        Receivable.objects.bulk_create(
+            Receivable(investment=inv, number=1, due_date=due_of[inv.loan_id], principal_fen=share, interest_fen=83) for inv in investments
+        )
+    return month_end
+
+
+def _ceiling(url: str, rows: int) -> float:
+    """Rows per second COPY writes into a table shaped like ledger_posting."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE bench_posting (id bigserial primary key, entry_id bigint not null, account_id bigint not null,"
+                     " amount_fen bigint not null, balance_after_fen bigint not null)")
+        started = time.monotonic()
+        with conn.cursor().copy("COPY bench_posting (entry_id, account_id, amount_fen, balance_after_fen) FROM STDIN") as copy:
+            for n in range(rows):
+                copy.write_row((n // 22, n % 3000, 10_083, n))
+        return rows / (time.monotonic() - started)
+
+
+def _settle_before(day: dt.date) -> None:
+    """Instalments due before `day` count as paid by the closes of the days before
+    (not timed), so the timed close has only its own day's load."""
+    from peerfund.lending.models import RepaymentInstalment
+
+    RepaymentInstalment.objects.filter(status="due", due_date__lt=day).update(status="paid", paid_on=day)
+
+
+def _close(day: dt.date) -> tuple[float, int, int]:
+    from peerfund.cob.services import close_run
+    from peerfund.core import clock
+    from peerfund.ledger.models import Posting
+    from peerfund.lending.models import Repayment
+
+    clock.travel_to(day + dt.timedelta(days=1))
+    postings, repayments = Posting.objects.count(), Repayment.objects.count()
+    started = time.monotonic()
+    close_run(on=day)
+    elapsed = time.monotonic() - started
+    return elapsed, Repayment.objects.count() - repayments, Posting.objects.count() - postings
+
+
+def main() -> int:
+    name, url = _setup()
+    try:
+        from peerfund.core import clock
+        from peerfund.ledger.invariants import ledger_check
+
+        generated = time.monotonic()
+        first_due = clock.business_date() + dt.timedelta(days=1)
+        month_end = _book(first_due)
+        generated = time.monotonic() - generated
+        from huey.contrib.djhuey import HUEY
+
+        HUEY.immediate = False  # bank instructions queue for a worker, as in production
+        ordinary_day = first_due + dt.timedelta(days=3)
+        _settle_before(ordinary_day)
+        ordinary = _close(ordinary_day)
+        _settle_before(month_end)
+        peak = _close(month_end)
+        from peerfund.custody.outbox import outbox_retry
+
+        for _ in range(100):  # what a worker sends right after each commit
+            if not outbox_retry(limit=5000):
+                break
+        ceiling = _ceiling(url, max(peak[2], 1))
+        violations = ledger_check()
+        print(f"daily close on PostgreSQL: {LOANS:,} repaying loans x {PER_LOAN} investments (book written in {generated:.0f} s)")
+        for label, (elapsed, loans, postings) in (("ordinary day", ordinary), ("month-end day", peak)):
+            print(f"  {label:<14} {elapsed:7.1f} s  {loans:,} loans repaid = {loans / elapsed:7.0f} loans/s, "
+                  f"{postings:,} postings = {postings / elapsed:8.0f} postings/s = {postings / elapsed / ceiling:.3f} x ceiling")
+        print(f"  bulk-insert ceiling {ceiling:10.0f} rows/s (COPY, same table shape, same run)")
+        print(f"  ledger check        {'clean' if not violations else violations[:3]}")
+        return 0 if not violations else 1
+    finally:
+        _drop(name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
