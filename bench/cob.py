@@ -171,7 +171,7 @@ def main() -> int:
         print(f"daily close on PostgreSQL: {LOANS:,} repaying loans x {PER_LOAN} investments (book written in {generated:.0f} s)")
         for label, (elapsed, loans, postings) in (("ordinary day", ordinary), ("month-end day", peak)):
             print(f"  {label:<14} {elapsed:7.1f} s  {loans:,} loans repaid = {loans / elapsed:7.0f} loans/s, "
-                  f"{postings:,} postings = {postings / elapsed:8.0f} postings/s = {postings / elapsed / ceiling:.3f} x ceiling")
+                  f"{postings:,} postings = {postings / elapsed:8.0f} postings/s = {postings / elapsed / ceiling:.4f} x ceiling")
         print(f"  bulk-insert ceiling {ceiling:10.0f} rows/s (COPY, same table shape, same run)")
         print(f"  ledger check        {'clean' if not violations else violations[:3]}")
         return 0 if not violations else 1
