@@ -34,7 +34,7 @@ from peerfund.ledger.chart import AccountKind, EntryKind
 from peerfund.ledger.models import Entry
 from peerfund.lending.models import Investment, Loan, Receivable, Repayment, RepaymentInstalment
 from peerfund.lending.schedules import Instalment, Method, Terms, build_schedule, split_among_investors
-from peerfund.notify.services import notify
+from peerfund.notify.services import notify, notify_many
 
 Status = RepaymentInstalment.Status
 
@@ -184,8 +184,8 @@ def _pay_investors(loan: Loan, repayment: Repayment, paid_to: dict[int, int]) ->
 def _tell_investors(repayment: Repayment, paid_to: dict[int, int]) -> None:
     from peerfund.accounts.models import User
 
-    for user in User.objects.filter(pk__in=[pk for pk, fen in paid_to.items() if fen]):
-        notify(user=user, event="repayment.received", context={"amount": format_fen(paid_to[user.pk]), "loan": repayment.loan.title})
+    users = User.objects.filter(pk__in=[pk for pk, fen in paid_to.items() if fen])
+    notify_many(notices=[(user, {"amount": format_fen(paid_to[user.pk]), "loan": repayment.loan.title}) for user in users], event="repayment.received")
 
 
 def _lock_repaying(loan_id: int, borrower=None) -> Loan:
