@@ -98,7 +98,7 @@ def _book(first_due: dt.date) -> dt.date:
     for start in range(0, len(loan_ids), BATCH // PER_LOAN):
         chunk = loan_ids[start:start + BATCH // PER_LOAN]
         investments = Investment.objects.bulk_create(
-            Investment(loan_id=loan_id, investor=investors[(loan_id * 7 + k) % INVESTORS], principal_fen=share * 12)
+            Investment(loan_id=loan_id, investor=investors[(loan_id * 7 + k) % INVESTORS], principal_fen=share * 12, acquired_on=first_due - dt.timedelta(days=30))
             for loan_id in chunk for k in range(PER_LOAN)
         )
         Receivable.objects.bulk_create(

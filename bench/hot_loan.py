@@ -103,7 +103,7 @@ def _market():
     return hot_loan, investors
 
 
-def _bid_until_full(investors, accepted, stop: float, offset: int = 0) -> None:
+def _bid_until_full(loan_id: int, investors, accepted, stop: float, offset: int = 0):
     """Each thread bids ¥100 again and again for one investor until time is up or the
     loan is full."""
     from django.db import connections
@@ -114,7 +114,7 @@ def _bid_until_full(investors, accepted, stop: float, offset: int = 0) -> None:
         user, n = investors[index], 0
         while time.monotonic() < stop:
             try:
-                bid_place(investor=user, loan_id=LOAN_ID[0], amount_fen=10_000, trade_password="", key=f"b{offset}-{n}", auto=True)
+                bid_place(investor=user, loan_id=loan_id, amount_fen=10_000, trade_password="", key=f"b{offset}-{n}", auto=True)
                 accepted[index] += 1
             except BidRefused:
                 break  # the loan is full
@@ -124,14 +124,10 @@ def _bid_until_full(investors, accepted, stop: float, offset: int = 0) -> None:
     return bidder
 
 
-LOAN_ID = [0]
-
-
 def _service_rate(loan, investors) -> tuple[float, int]:
     """64 threads in this process."""
-    LOAN_ID[0] = loan.pk
     accepted = [0] * len(investors)
-    elapsed = _race(_bid_until_full(investors, accepted, time.monotonic() + SECONDS), len(investors))
+    elapsed = _race(_bid_until_full(loan.pk, investors, accepted, time.monotonic() + SECONDS), len(investors))
     return sum(accepted) / elapsed, sum(accepted)
 
 
@@ -142,7 +138,6 @@ def _service_rate_processes(loan, investors, processes: int) -> tuple[float, int
 
     from django.db import connections
 
-    LOAN_ID[0] = loan.pk
     connections.close_all()  # the children open their own
     context = multiprocessing.get_context("fork")
     start = context.Barrier(processes + 1)
@@ -153,7 +148,7 @@ def _service_rate_processes(loan, investors, processes: int) -> tuple[float, int
         mine = investors[number * share:(number + 1) * share]
         accepted = [0] * len(mine)
         start.wait()
-        _race(_bid_until_full(mine, accepted, time.monotonic() + SECONDS, offset=number + 1), len(mine))
+        _race(_bid_until_full(loan.pk, mine, accepted, time.monotonic() + SECONDS, offset=number + 1), len(mine))
         results.put(sum(accepted))
 
     children = [context.Process(target=child, args=(n,)) for n in range(processes)]

@@ -34,21 +34,22 @@ def _chunk_items(items: list[int], bounds: list[int]) -> list[int]:
     return items[bisect.bisect_left(items, first):bisect.bisect_right(items, last)]
 
 
-def chunk_run(*, on: dt.date, step_name: str, number: int) -> int:
+def chunk_run(*, on: dt.date, step_name: str, number: int, items: list[int] | None = None) -> int:
     """Run one chunk of a step and record it, in one transaction; a recorded chunk is
-    not run again. Returns what the step counted."""
+    not run again. `items` is the step's sorted item list when the caller has it (a
+    consumer taking one chunk reads it itself). Returns what the step counted."""
     current = step(step_name)
     run = StepRun.objects.get(business_date=on, step=step_name)
     with transaction.atomic():
         if ChunkDone.objects.filter(step_run=run, number=number).exists():
             return 0
-        ids = _chunk_items(sorted(current.items(on)), run.plan[number])
+        ids = _chunk_items(items if items is not None else sorted(current.items(on)), run.plan[number])
         counted = _count(current.run(on=on, ids=ids))
         ChunkDone.objects.create(step_run=run, number=number, items=len(ids), worker=f"{socket.gethostname()}:{os.getpid()}")
     return counted
 
 
-def _run_chunks(current: Step, run: StepRun, on: dt.date, progress: Progress | None, fan_out: bool) -> int:
+def _run_chunks(current: Step, run: StepRun, on: dt.date, items: list[int], progress: Progress | None, fan_out: bool) -> int:
     done = set(run.chunks.values_list("number", flat=True))
     todo = [n for n in range(len(run.plan)) if n not in done]
     if fan_out and todo:
@@ -66,7 +67,7 @@ def _run_chunks(current: Step, run: StepRun, on: dt.date, progress: Progress | N
         return 0
     counted = 0
     for number in todo:
-        counted += chunk_run(on=on, step_name=current.name, number=number)
+        counted += chunk_run(on=on, step_name=current.name, number=number, items=items)
         done.add(number)
         if progress:
             progress(current, len(done), len(run.plan))
@@ -92,10 +93,11 @@ def _run_step(current: Step, run: StepRun, on: dt.date, progress: Progress | Non
     run.save(update_fields=["status", "error"])
     try:
         if current.chunked:
+            items = sorted(current.items(on))
             if not run.plan and not run.chunks.exists():
-                run.plan = _plan(sorted(current.items(on)), settings.PEERFUND_COB_CHUNK)
+                run.plan = _plan(items, settings.PEERFUND_COB_CHUNK)
                 run.save(update_fields=["plan"])
-            counted = _run_chunks(current, run, on, progress, fan_out)
+            counted = _run_chunks(current, run, on, items, progress, fan_out)
             if progress and not run.plan:
                 progress(current, 0, 0)  # nothing to do today
         else:

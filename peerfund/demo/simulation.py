@@ -209,15 +209,12 @@ def _risk_history(users: dict[str, User]) -> None:
 
 
 def _products():
-    """The two loan products, made once (at the start of the history)."""
+    """The two loan products (made at the start of the history)."""
     from decimal import Decimal
 
     from peerfund.lending.models import LoanProduct
     from peerfund.lending.schedules import Method
 
-    existing = list(LoanProduct.objects.order_by("id")[:2])
-    if len(existing) == 2:
-        return existing
     salary = LoanProduct.objects.create(
         name="工薪贷", min_amount_fen=100_000, max_amount_fen=20_000_000, terms_months=[3, 6, 12], method=Method.EQUAL_INSTALMENT,
         rate_min=Decimal("0.08"), rate_max=Decimal("0.12"), service_fee_rate=Decimal("0.02"), max_per_investor_fen=1_000_000,
@@ -231,7 +228,7 @@ def _products():
     return salary, business
 
 
-def _seasoned_loans(users: dict[str, User]) -> list:
+def _seasoned_loans(users: dict[str, User], salary) -> list:
     """At the start of the history: two loans listed, filled and disbursed, which the
     daily close then services — one repaid on time by automatic debit, one whose
     borrower spends the money and falls overdue (penalty interest, a collection task)."""
@@ -241,7 +238,6 @@ def _seasoned_loans(users: dict[str, User]) -> list:
     from peerfund.lending.services.disbursement import disbursement_decide, disbursement_request
     from peerfund.lending.services.listing import loan_list
 
-    salary, _business = _products()
     for name in ("lina", "zhangmin"):
         _deposit(users[name], 2_500_000, f"demo-seasoned-{name}")
     plans = [
@@ -275,7 +271,7 @@ def _claim_sale(users: dict[str, User], loan) -> None:
     claim_buy(buyer=users["lina"], listing_id=listing.pk, principal_fen=200_000, trade_password=DEMO_TRADE_PASSWORD, key="demo-claim")
 
 
-def _lending_market(users: dict[str, User]) -> None:
+def _lending_market(users: dict[str, User], salary, business) -> None:
     """Loans in the investment hall, with real bids (one loan full)."""
     from decimal import Decimal
 
@@ -283,7 +279,6 @@ def _lending_market(users: dict[str, User]) -> None:
     from peerfund.lending.services.bidding import bid_place
     from peerfund.lending.services.listing import loan_list
 
-    salary, business = _products()
     auto_invest_rule_save(
         investor=users["wangwei"], rate_min=Decimal("0.08"), rate_max=Decimal("0.12"), months_min=1, months_max=12,
         grades=["A", "B"], amount_per_loan_fen=50_000, keep_balance_fen=100_000,
@@ -345,12 +340,13 @@ def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print)
         platform_accounts_open()
         custody_platform_fund(amount_fen=MARKETING_BUDGET_FEN, key="demo-marketing-budget")
         users = _create_people()
+        products = _products()
         seasoned = []
         for offset in range(days, -1, -1):
             day = today - dt.timedelta(days=offset)
             clock.travel_to(day)
             if offset == days:
-                seasoned = _seasoned_loans(users)
+                seasoned = _seasoned_loans(users, products[0])
             if offset == 10 and seasoned:
                 _claim_sale(users, seasoned[0])
             _simulate_day(day, users, rng)
@@ -359,7 +355,7 @@ def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print)
             if offset % 15 == 0:
                 progress(f"  simulated up to {day}")
         _risk_history(users)
-        _lending_market(users)
+        _lending_market(users, *products)
         # One large withdrawal waits in the finance review queue.
         lina = users["lina"]
         if asset_overview(lina)["withdrawable_fen"] >= 2_100_000:

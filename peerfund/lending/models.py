@@ -300,7 +300,7 @@ class Investment(models.Model):
     bid = models.OneToOneField(Bid, null=True, blank=True, on_delete=models.PROTECT, related_name="investment")
     bought_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="sold_parts")
     principal_fen = models.BigIntegerField()
-    acquired_on = models.DateField(null=True, blank=True)
+    acquired_on = models.DateField()
     contract = models.OneToOneField("contracts.Contract", null=True, on_delete=models.PROTECT, related_name="investment")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -15,10 +15,12 @@ import datetime as dt
 from django.db.models import Sum
 
 from peerfund.core import clock
-from peerfund.lending.models import ClaimPurchase, Investment, Receivable
+from peerfund.lending.models import Investment, Receivable
 
 Flow = tuple[dt.date, int]
 OPEN = (Receivable.Status.DUE, Receivable.Status.OVERDUE)
+# What `investment_flows` reads: prefetch it (with select_related("purchase")) for lists.
+FLOW_PREFETCH = ("receivables", "listings__purchases")
 
 
 def xirr(flows: list[Flow]) -> float | None:
@@ -47,8 +49,9 @@ def xirr(flows: list[Flow]) -> float | None:
 
 
 def investment_flows(investment: Investment, *, today: dt.date, expected: bool) -> list[Flow]:
+    """An investment's cash flows (see the module doc)."""
     paid = investment.purchase.price_fen if investment.bought_from_id and hasattr(investment, "purchase") else investment.principal_fen
-    flows: list[Flow] = [(investment.acquired_on or investment.created_at.date(), -paid)]
+    flows: list[Flow] = [(investment.acquired_on, -paid)]
     for receivable in investment.receivables.all():
         received = receivable.received_fen
         if received:
@@ -58,8 +61,8 @@ def investment_flows(investment: Investment, *, today: dt.date, expected: bool) 
                 flows.append((receivable.due_date, receivable.principal_fen + receivable.interest_fen - receivable.principal_received_fen - receivable.interest_received_fen))
             else:
                 flows.append((today, receivable.principal_fen - receivable.principal_received_fen))
-    for sale in ClaimPurchase.objects.filter(listing__investment=investment):
-        flows.append((sale.business_date, sale.price_fen - sale.fee_fen))
+    for listing in investment.listings.all():
+        flows += [(sale.business_date, sale.price_fen - sale.fee_fen) for sale in listing.purchases.all()]
     return flows
 
 
@@ -83,7 +86,7 @@ def lending_assets(user) -> dict:
     )
     received = receivables.aggregate(p=Sum("principal_received_fen"), i=Sum("interest_received_fen"), x=Sum("penalty_received_fen"))
     today = clock.business_date()
-    investments = list(Investment.objects.filter(investor=user).prefetch_related("receivables").select_related("purchase"))
+    investments = list(Investment.objects.filter(investor=user).select_related("purchase").prefetch_related(*FLOW_PREFETCH))
     realised = [flow for inv in investments for flow in investment_flows(inv, today=today, expected=False)]
     expected = [flow for inv in investments for flow in investment_flows(inv, today=today, expected=True)]
     return {

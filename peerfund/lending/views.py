@@ -25,7 +25,7 @@ from peerfund.lending.forms import (
     SellClaimForm,
 )
 from peerfund.lending.models import AutoInvestLog, AutoInvestRule, ClaimListing, Investment, Loan, LoanApplication
-from peerfund.lending.returns import investment_returns
+from peerfund.lending.returns import FLOW_PREFETCH, investment_returns
 from peerfund.lending.selectors import HallFilters, bids_of, bids_public, due_now, hall_page, loan_get_public, loan_schedule
 from peerfund.lending.services.auto_invest import auto_invest_rule_save
 from peerfund.lending.services.bidding import bid_place
@@ -150,7 +150,7 @@ def my_applications(request):
 
 
 def _my_investments_page(request, bound=None, status=200):
-    investments = Investment.objects.filter(investor=request.user).select_related("loan", "contract").prefetch_related("receivables", "listings")[:100]
+    investments = Investment.objects.filter(investor=request.user).select_related("loan", "contract", "purchase").prefetch_related(*FLOW_PREFETCH)[:100]
     rows = [
         {"investment": inv, "listing": next((listing for listing in inv.listings.all() if listing.status == "listed"), None),
          "returns": investment_returns(inv),

@@ -3,7 +3,16 @@
 import django.db.models.deletion
 from decimal import Decimal
 from django.conf import settings
+from zoneinfo import ZoneInfo
+
 from django.db import migrations, models
+
+
+def acquired_on_from_created_at(apps, schema_editor):
+    Investment = apps.get_model("lending", "Investment")
+    for investment in Investment.objects.filter(acquired_on__isnull=True).only("created_at"):
+        investment.acquired_on = investment.created_at.astimezone(ZoneInfo("Asia/Shanghai")).date()
+        investment.save(update_fields=["acquired_on"])
 
 
 class Migration(migrations.Migration):
@@ -97,6 +106,8 @@ class Migration(migrations.Migration):
             name='acquired_on',
             field=models.DateField(blank=True, null=True),
         ),
+        # Investments made before servicing were acquired the day they were created.
+        migrations.RunPython(acquired_on_from_created_at, migrations.RunPython.noop),
         migrations.AddField(
             model_name='investment',
             name='bought_from',

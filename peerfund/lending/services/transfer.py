@@ -85,7 +85,7 @@ def claim_list(*, seller, investment_id: int, principal_fen: int | None, discoun
     loan, product, today = investment.loan, investment.loan.product, clock.business_date()
     if loan.status != Loan.Status.DISBURSED or _loan_overdue(loan):
         raise _refuse(_("Only a claim on a loan repaying on time can be sold."), "transfer.not_performing")
-    held_since = investment.acquired_on or investment.created_at.date()
+    held_since = investment.acquired_on
     if today < held_since + dt.timedelta(days=product.holding_days):
         raise _refuse(
             _("A claim can be sold after holding it %(days)s days (from %(date)s).") % {"days": product.holding_days, "date": held_since + dt.timedelta(days=product.holding_days)},
