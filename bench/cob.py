@@ -6,8 +6,9 @@ investment, due dates spread over 30 days with a month-end peak; 1,000 borrowers
 money in their balances. Then closes one ordinary business day and the month-end day,
 and prints loans processed per second, investor postings per second and — measured in
 the same run — the database's bulk-insert ceiling for the same number of posting rows
-(COPY into a table shaped like ledger_posting). Ends with the ledger check, after the
-bank instructions the closes queued have been sent (a worker's job in production).
+(COPY into a table shaped like ledger_posting). A huey consumer runs beside the close
+and sends the bank instructions it queues, as in production. Ends with the full
+ledger check. BENCH_PROFILE=1 writes a cProfile of each close to the temp folder.
 
 The book is written with bulk inserts (not through origination and disbursement: the
 close is what is measured); borrowers are funded through the custodian, so ledger and
@@ -15,6 +16,7 @@ bank agree.
 """
 import datetime as dt
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -138,9 +140,23 @@ def _close(day: dt.date) -> tuple[float, int, int]:
     clock.travel_to(day + dt.timedelta(days=1))
     postings, repayments = Posting.objects.count(), Repayment.objects.count()
     started = time.monotonic()
-    close_run(on=day)
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+
+        cProfile.runctx("close_run(on=day)", globals(), {"close_run": close_run, "day": day}, os.path.join(tempfile.gettempdir(), f"cob-{day}.prof"))
+    else:
+        close_run(on=day)
     elapsed = time.monotonic() - started
     return elapsed, Repayment.objects.count() - repayments, Posting.objects.count() - postings
+
+
+def _sent_all() -> None:
+    """Wait for the consumer to send every queued bank instruction (then the books can
+    be compared with the bank's)."""
+    from peerfund.custody.models import Instruction
+
+    while Instruction.objects.filter(status=Instruction.Status.PENDING).exists():
+        time.sleep(0.5)
 
 
 def main() -> int:
@@ -155,17 +171,21 @@ def main() -> int:
         generated = time.monotonic() - generated
         from huey.contrib.djhuey import HUEY
 
-        HUEY.immediate = False  # bank instructions queue for a worker, as in production
-        ordinary_day = first_due + dt.timedelta(days=3)
-        _settle_before(ordinary_day)
-        ordinary = _close(ordinary_day)
-        _settle_before(month_end)
-        peak = _close(month_end)
-        from peerfund.custody.outbox import outbox_retry
-
-        for _ in range(100):  # what a worker sends right after each commit
-            if not outbox_retry(limit=5000):
-                break
+        HUEY.immediate = False  # bank instructions go to the queue, and a consumer sends them, as in production
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "run_huey", "--workers", "1"], env={**os.environ, "PEERFUND_HUEY_IMMEDIATE": "0"},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            ordinary_day = first_due + dt.timedelta(days=3)
+            _settle_before(ordinary_day)
+            ordinary = _close(ordinary_day)
+            _settle_before(month_end)
+            peak = _close(month_end)
+            _sent_all()
+        finally:
+            worker.terminate()
+            worker.wait()
         ceiling = _ceiling(url, max(peak[2], 1))
         violations = ledger_check()
         print(f"daily close on PostgreSQL: {LOANS:,} repaying loans x {PER_LOAN} investments (book written in {generated:.0f} s)")

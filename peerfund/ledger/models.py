@@ -73,3 +73,20 @@ class Posting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id}: {self.amount_fen:+d} fen"
+
+
+class CheckRun(models.Model):
+    """A run of the invariant checker by the daily close: the entries it covered and
+    what it found. Each night checks the entries after the last clean run's."""
+
+    checked_at = models.DateTimeField(auto_now_add=True)
+    business_date = models.DateField()
+    after_entry = models.BigIntegerField(help_text="entries after this id were checked (0: the whole ledger)")
+    through_entry = models.BigIntegerField(help_text="the next run starts after this id: no transaction still open can add below it")
+    violations = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"ledger check {self.business_date}: entries {self.after_entry}+, {self.violations} violation(s)"

@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from peerfund.core import clock
+from peerfund.core.bulk import insert_rows
 from peerfund.core.money import MAX_FEN, format_fen
 from peerfund.ledger.chart import ACCOUNT_RULES, ENTRY_RULES, AccountKind, EntryKind
 from peerfund.ledger.errors import (
@@ -218,10 +219,11 @@ def post_many(specs: Sequence[EntrySpec], *, business_date: dt.date | None = Non
             Entry(kind=spec.kind, key=spec.key, ref=spec.ref, memo=spec.memo[:255], business_date=day, reverses=spec.reverses, actor=spec.actor)
             for spec, _legs in fresh
         )
-        Posting.objects.bulk_create(
-            Posting(entry=entry, account_id=leg.account.pk, amount_fen=leg.amount_fen, balance_after_fen=balance)
-            for entry, (_spec, legs), balances in zip(created, fresh, after, strict=True)
-            for leg, balance in zip(legs, balances, strict=True)
+        insert_rows(
+            Posting._meta.db_table, ("entry_id", "account_id", "amount_fen", "balance_after_fen"),
+            ((entry.pk, leg.account.pk, leg.amount_fen, balance)
+             for entry, (_spec, legs), balances in zip(created, fresh, after, strict=True)
+             for leg, balance in zip(legs, balances, strict=True)),
         )
         _apply_deltas({pk: running[pk] - account.balance_fen for pk, account in locked.items() if running[pk] != account.balance_fen})
         for _spec, legs in fresh:
@@ -277,12 +279,35 @@ def user_accounts(user) -> dict[str, Account]:
 
 def user_accounts_many(user_ids) -> dict[int, dict[str, Account]]:
     """`user_accounts` for many users: one query when they are all open."""
-    kinds = (AccountKind.USER_AVAILABLE, AccountKind.USER_FROZEN)
-    found: dict[int, dict[str, Account]] = {pk: {} for pk in user_ids}
-    for account in Account.objects.filter(owner_id__in=list(found), kind__in=kinds, scope=""):
-        found[account.owner_id][account.kind] = account
-    for owner_id, accounts in found.items():
-        for kind in kinds:
-            if kind not in accounts:
-                accounts[kind] = account_get_or_open(kind=kind, owner_id=owner_id)
+    user_ids = list(user_ids)
+    available = accounts_open_many(AccountKind.USER_AVAILABLE, [(pk, "") for pk in user_ids])
+    frozen = accounts_open_many(AccountKind.USER_FROZEN, [(pk, "") for pk in user_ids])
+    return {pk: {AccountKind.USER_AVAILABLE: available[(pk, "")], AccountKind.USER_FROZEN: frozen[(pk, "")]} for pk in user_ids}
+
+
+def accounts_open_many(kind: str, holders: Sequence[tuple[int | None, str]]) -> dict[tuple[int | None, str], Account]:
+    """The accounts of `kind` for these (owner id, scope) pairs, the missing ones
+    opened: one query when all are open, three when some are not."""
+    wanted = set(holders)
+    if not wanted:
+        return {}
+    rule = ACCOUNT_RULES[kind]
+    for owner_id, scope in wanted:
+        if rule.owned_by_user != (owner_id is not None) or rule.scoped != bool(scope):
+            raise ValueError(f"{kind} account for owner {owner_id} and scope {scope!r} does not fit the account's rules")
+
+    def look_up() -> dict[tuple[int | None, str], Account]:
+        owners = {owner for owner, _scope in wanted}
+        scopes = {scope for _owner, scope in wanted}
+        query = Account.objects.filter(kind=kind, scope__in=scopes)
+        query = query.filter(owner_id__in=owners) if rule.owned_by_user else query.filter(owner__isnull=True)
+        return {(a.owner_id, a.scope): a for a in query if (a.owner_id, a.scope) in wanted}
+
+    found = look_up()
+    if len(found) < len(wanted):
+        Account.objects.bulk_create(
+            [Account(kind=kind, owner_id=owner, scope=scope, may_go_negative=rule.may_go_negative) for owner, scope in wanted - set(found)],
+            ignore_conflicts=True,  # opened concurrently
+        )
+        found = look_up()
     return found

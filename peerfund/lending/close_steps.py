@@ -9,7 +9,7 @@ from peerfund.lending.models import ClaimListing, CollectionTask, Loan, Repaymen
 from peerfund.lending.services.bidding import loans_fail_expired
 from peerfund.lending.services.collection import collection_daily
 from peerfund.lending.services.overdue import loans_mark_overdue, loans_write_off, repayment_reminders
-from peerfund.lending.services.repayment import loan_auto_debit
+from peerfund.lending.services.repayment import loans_auto_debit, repayment_notices_daily
 from peerfund.lending.services.transfer import claims_expire, claims_withdraw_overdue
 
 
@@ -50,7 +50,12 @@ def expire_listings(*, on: dt.date) -> int:
 
 @close_step(name="lending.auto_debit", order=20, items=_due, description="debit instalments due by the day from borrowers' balances")
 def auto_debit(*, on: dt.date, ids: list[int]) -> int:
-    return sum(loan_auto_debit(loan_id=loan_id, on=on) is not None for loan_id in ids)
+    return loans_auto_debit(loan_ids=ids, on=on)
+
+
+@close_step(name="lending.repayment_notices", order=25, description="one notice per investor of the money the day's debits paid them")
+def repayment_notices(*, on: dt.date) -> int:
+    return repayment_notices_daily(on=on)
 
 
 @close_step(name="lending.overdue", order=30, items=_past_due, description="mark overdue instalments and charge penalty interest")

@@ -322,6 +322,8 @@ class Receivable(models.Model):
         WRITTEN_OFF = "written_off", _("Written off")
         TRANSFERRED = "transferred", _("Sold to another investor")
 
+    OPEN = (Status.DUE, Status.OVERDUE)
+
     investment = models.ForeignKey(Investment, on_delete=models.PROTECT, related_name="receivables")
     number = models.PositiveSmallIntegerField()
     due_date = models.DateField()
@@ -341,6 +343,8 @@ class Receivable(models.Model):
                 name="receivable_received_within_due",
             ),
         ]
+        # A repayment reads an instalment's receivables through its loan's investments.
+        indexes = [models.Index(fields=["investment", "number"], name="receivable_by_number")]
 
     def __str__(self) -> str:
         return f"investment {self.investment_id} #{self.number}"

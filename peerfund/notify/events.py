@@ -51,6 +51,7 @@ EVENTS: dict[str, Event] = {
     "repayment.due_today": Event(_("Repayment due today"), _("Instalment {number} of {loan}, {amount}, is due today ({date})."), sms=True),
     "repayment.overdue": Event(_("Repayment overdue"), _("Instalment {number} of {loan} is overdue: {amount} is owed, and penalty interest runs daily until it is paid."), sms=True),
     "repayment.received": Event(_("Repayment received"), _("{amount} from {loan} was paid to your balance.")),
+    "repayment.received_daily": Event(_("Repayments received"), _("{amount} from {count} loan repayments due on {date} was paid to your balance.")),
     "loan.settled": Event(_("Loan repaid"), _("{loan} is repaid in full. Thank you.")),
     "loan.written_off": Event(_("Loan written off"), _("{loan} was written off after long arrears; {principal} of your principal is not expected back."), sms=True),
     "claim.sold": Event(_("Claim sold"), _("{principal} of your claim in {loan} was sold for {price} (fee {fee}); the money is in your balance.")),

@@ -6,10 +6,12 @@ from django.core.management import call_command
 from django.db import connection
 
 from peerfund.core import clock
+from peerfund.ledger import close_steps as ledger_close_steps
+from peerfund.ledger import invariants
 from peerfund.ledger import services as ledger
 from peerfund.ledger.chart import EntryKind as E
 from peerfund.ledger.invariants import ledger_check
-from peerfund.ledger.models import Account, Posting
+from peerfund.ledger.models import Account, CheckRun, Entry, Posting
 
 
 def _checks(violations) -> set[str]:
@@ -62,3 +64,39 @@ def test_entries_carry_the_platform_business_date(books):
     clock.travel_to(dt.date(2026, 5, 4))
     entry = ledger.post(kind=E.DEPOSIT, legs=[(books.clearing, -5), (books.alice_available, 5)], key="dated")
     assert entry.business_date == dt.date(2026, 5, 4)
+
+
+def _latest_entry() -> int:
+    return Entry.objects.order_by("-id").values_list("id", flat=True).first()
+
+
+def test_a_check_after_a_mark_carries_the_running_balances_over(funded_books):
+    books = funded_books
+    mark = _latest_entry()
+    ledger.post(kind=E.DEPOSIT, legs=[(books.clearing, -7), (books.alice_available, 7)], key="later")
+    assert ledger_check(include_external=False, after_entry=mark) == []
+
+
+@pytest.mark.corrupts_books
+def test_a_check_after_a_mark_finds_damage_to_the_accounts_it_touches(funded_books):
+    books = funded_books
+    mark = _latest_entry()
+    ledger.post(kind=E.DEPOSIT, legs=[(books.clearing, -7), (books.alice_available, 7)], key="later")
+    Account.objects.filter(pk=books.alice_available.pk).update(balance_fen=1)
+    assert {"balance_after", "books_sum_to_zero"} <= _checks(ledger_check(include_external=False, after_entry=mark))
+
+
+@pytest.mark.corrupts_books
+def test_the_nightly_check_starts_after_the_last_clean_one(funded_books, monkeypatch):
+    monkeypatch.setattr(ledger_close_steps, "SETTLED_AFTER", dt.timedelta(0))
+    monkeypatch.setattr(invariants, "_extra_checks", {})  # these books were written without the bank
+    books = funded_books
+    day = clock.business_date()
+    assert ledger_close_steps.check(on=day) == 0
+    first = CheckRun.objects.get()
+    assert (first.after_entry, first.through_entry) == (0, _latest_entry())
+    ledger.post(kind=E.DEPOSIT, legs=[(books.clearing, -7), (books.alice_available, 7)], key="next-day")
+    Account.objects.filter(pk=books.alice_available.pk).update(balance_fen=1)  # damage the next night must see
+    assert ledger_close_steps.check(on=day + dt.timedelta(days=1)) > 0
+    assert ledger_close_steps.check(on=day + dt.timedelta(days=2)) > 0  # still reported: it starts after the last clean run
+    assert list(CheckRun.objects.order_by("id").values_list("after_entry", flat=True)) == [0, first.through_entry, first.through_entry]

@@ -24,18 +24,27 @@ def test_an_unbalanced_entry_is_refused_by_the_database(books):
         with transaction.atomic():
             entry = Entry.objects.create(kind=E.DEPOSIT, key="raw", business_date=dt.date(2026, 1, 1))
             Posting.objects.create(entry=entry, account=books.alice_available, amount_fen=100, balance_after_fen=100)
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_an_entry_completed_by_a_later_statement_is_refused(books):
+    """An entry's postings land in one statement: a half written now and the other
+    half later is refused at the first half."""
+    with pytest.raises(IntegrityError, match="does not sum to zero"):
+        with transaction.atomic():
+            entry = Entry.objects.create(kind=E.DEPOSIT, key="raw-half", business_date=dt.date(2026, 1, 1))
+            Posting.objects.create(entry=entry, account=books.clearing, amount_fen=-100, balance_after_fen=-100)
+            Posting.objects.create(entry=entry, account=books.alice_available, amount_fen=100, balance_after_fen=100)
 
 
 @pytest.mark.corrupts_books  # raw postings without moving the balances: only the trigger is under test
 def test_a_balanced_raw_entry_passes_the_trigger(books):
     with transaction.atomic():
         entry = Entry.objects.create(kind=E.DEPOSIT, key="raw-ok", business_date=dt.date(2026, 1, 1))
-        Posting.objects.create(entry=entry, account=books.clearing, amount_fen=-100, balance_after_fen=-100)
-        Posting.objects.create(entry=entry, account=books.alice_available, amount_fen=100, balance_after_fen=100)
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        Posting.objects.bulk_create([
+            Posting(entry=entry, account=books.clearing, amount_fen=-100, balance_after_fen=-100),
+            Posting(entry=entry, account=books.alice_available, amount_fen=100, balance_after_fen=100),
+        ])
+    assert entry.postings.count() == 2
 
 
 @pytest.mark.parametrize(

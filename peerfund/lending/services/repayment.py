@@ -16,18 +16,21 @@ repayment (principle 3): nothing else ever enters the repayment account.
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
 from peerfund.accounts.errors import AccountError
+from peerfund.accounts.models import User
 from peerfund.accounts.services.security import user_assert_can_move_money
 from peerfund.core import clock
+from peerfund.core.bulk import update_rows
 from peerfund.core.errors import Conflict, NotFound
 from peerfund.core.money import format_fen, round_half_up, split_largest_remainder
-from peerfund.core.transitions import transition
+from peerfund.core.transitions import transition, transition_many
 from peerfund.custody.services import custody_move_many
 from peerfund.ledger import services as ledger
 from peerfund.ledger.chart import AccountKind, EntryKind
@@ -78,30 +81,56 @@ def allocate(instalments: list[RepaymentInstalment], amount_fen: int) -> list[Al
     return allocations
 
 
-@dataclass
-class _Shares:
-    """Per receivable, what this payment brings it."""
+@dataclass(slots=True)
+class _Claim:
+    """One open receivable, as a payment sees it: what it still expects of its
+    instalment, and its principal there (the penalty runs on that principal)."""
 
-    penalty: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-    interest: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-    principal: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    pk: int
+    loan_id: int
+    investor_id: int
+    number: int
+    principal_fen: int
+    principal_left: int
+    interest_left: int
+    penalty: int = 0
+    interest: int = 0
+    principal: int = 0
+
+    @property
+    def paid_fen(self) -> int:
+        return self.penalty + self.interest + self.principal
 
 
-def _split(total: int, receivables: list[Receivable], weights: list[int], into: dict[int, int]) -> None:
+def _split(total: int, claims: list[_Claim], weights: list[int], part: str) -> None:
     if total == 0:
         return
-    for receivable, part in zip(receivables, split_largest_remainder(total, weights), strict=True):
-        into[receivable.pk] += part
+    for claim, share in zip(claims, split_largest_remainder(total, weights), strict=True):
+        setattr(claim, part, getattr(claim, part) + share)
 
 
-def _investor_shares(allocations: list[Allocation], receivables_of: dict[int, list[Receivable]]) -> _Shares:
-    shares = _Shares()
-    for allocation in allocations:
-        receivables = receivables_of[allocation.instalment.number]
-        _split(allocation.penalty_fen, receivables, [r.investment.principal_fen for r in receivables], shares.penalty)
-        _split(allocation.interest_fen, receivables, [r.interest_fen - r.interest_received_fen for r in receivables], shares.interest)
-        _split(allocation.principal_fen, receivables, [r.principal_fen - r.principal_received_fen for r in receivables], shares.principal)
-    return shares
+def _share_out(allocation: Allocation, claims: list[_Claim]) -> None:
+    """Each component of what an instalment got, split among its receivables."""
+    _split(allocation.penalty_fen, claims, [c.principal_fen for c in claims], "penalty")
+    _split(allocation.interest_fen, claims, [c.interest_left for c in claims], "interest")
+    _split(allocation.principal_fen, claims, [c.principal_left for c in claims], "principal")
+
+
+def _open_claims(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], list[_Claim]]:
+    """The open receivables of these (loan, instalment number) pairs, in investment
+    order: one query, plain rows."""
+    found: dict[tuple[int, int], list[_Claim]] = defaultdict(list)
+    if not pairs:
+        return found
+    rows = (
+        Receivable.objects.filter(investment__loan_id__in={loan for loan, _n in pairs}, number__lte=max(n for _l, n in pairs), status__in=Receivable.OPEN)
+        .order_by("investment_id", "number")
+        .values_list("pk", "investment__loan_id", "investment__investor_id", "number", "principal_fen", "principal_received_fen", "interest_fen", "interest_received_fen")
+    )
+    for pk, loan_id, investor_id, number, principal, principal_received, interest, interest_received in rows:
+        if (loan_id, number) in pairs:
+            found[(loan_id, number)].append(_Claim(pk, loan_id, investor_id, number, principal, principal - principal_received, interest - interest_received))
+    return found
 
 
 def payable_now(loan: Loan, on: dt.date) -> list[RepaymentInstalment]:
@@ -112,80 +141,137 @@ def payable_now(loan: Loan, on: dt.date) -> list[RepaymentInstalment]:
     return due or open_ones[:1]
 
 
-def _apply(loan: Loan, allocations: list[Allocation], *, source: str, key: str, on: dt.date) -> Repayment:
-    """Post the payment, pay the investors and bring every schedule up to date. Call
-    inside a transaction, with the loan's row locked."""
-    numbers = [a.instalment.number for a in allocations]
-    receivables = list(
-        Receivable.objects.filter(investment__loan=loan, number__in=numbers).select_related("investment").order_by("number", "investment_id")
-    )
-    receivables_of: dict[int, list[Receivable]] = defaultdict(list)
-    for receivable in receivables:
-        receivables_of[receivable.number].append(receivable)
-    shares = _investor_shares(allocations, receivables_of)
-    amount = sum(a.total_fen for a in allocations)
-    repayment = Repayment.objects.create(
-        loan=loan, key=key, source=source, amount_fen=amount, business_date=on,
-        penalty_fen=sum(a.penalty_fen for a in allocations), interest_fen=sum(a.interest_fen for a in allocations),
-        principal_fen=sum(a.principal_fen for a in allocations),
-    )
-    paid_to: dict[int, int] = defaultdict(int)
-    for receivable in receivables:
-        paid_to[receivable.investment.investor_id] += (
-            shares.penalty[receivable.pk] + shares.interest[receivable.pk] + shares.principal[receivable.pk]
-        )
-    _pay_investors(loan, repayment, paid_to)
-    for allocation in allocations:
-        instalment = allocation.instalment
-        instalment.penalty_paid_fen += allocation.penalty_fen
-        instalment.interest_paid_fen += allocation.interest_fen
-        instalment.principal_paid_fen += allocation.principal_fen
-        if instalment.owed_fen == 0:
-            instalment.status, instalment.paid_on = Status.PAID, on
-    RepaymentInstalment.objects.bulk_update(
-        [a.instalment for a in allocations], ["penalty_paid_fen", "interest_paid_fen", "principal_paid_fen", "status", "paid_on"]
-    )
-    paid_numbers = {a.instalment.number for a in allocations if a.instalment.status == Status.PAID}
-    for receivable in receivables:
-        receivable.penalty_received_fen += shares.penalty[receivable.pk]
-        receivable.interest_received_fen += shares.interest[receivable.pk]
-        receivable.principal_received_fen += shares.principal[receivable.pk]
-        if receivable.number in paid_numbers:
-            receivable.status, receivable.received_on = Receivable.Status.RECEIVED, on
-    Receivable.objects.bulk_update(
-        receivables, ["penalty_received_fen", "interest_received_fen", "principal_received_fen", "status", "received_on"]
-    )
-    if not loan.instalments.filter(status__in=RepaymentInstalment.OPEN).exists():
-        transition(loan, Loan.Status.SETTLED, reason="repaid in full")
-        notify(user=loan.borrower, event="loan.settled", context={"loan": loan.title})
-    return repayment
+@dataclass
+class _Payment:
+    """One loan's payment in a batch: what it puts on which instalments."""
+
+    loan: Loan
+    allocations: list[Allocation]
+    key: str
 
 
-def _pay_investors(loan: Loan, repayment: Repayment, paid_to: dict[int, int]) -> None:
-    """The money of one repayment, in one go at the custodian: the borrower's balance
-    into the loan's repayment account, and out of it to each investor's balance."""
+def _entry_keys(repayment: Repayment) -> tuple[str, str]:
+    """The collect and distribute entries' keys. The daily close's debits are keyed by
+    date and loan, so the day's investor notice can find them."""
+    if repayment.source == Repayment.Source.AUTO:
+        tail = f"auto:{repayment.business_date.isoformat()}:{repayment.loan_id}"
+    else:
+        tail = str(repayment.pk)
+    return f"repay-collect:{tail}", f"repay-distribute:{tail}"
+
+
+def _escrows(loans: list[Loan]) -> dict[int, ledger.Account]:
+    """Each loan's repayment account, opened on its first repayment."""
+    accounts = ledger.accounts_open_many(AccountKind.BORROWER_REPAYMENT, [(loan.borrower_id, f"loan:{loan.pk}") for loan in loans])
+    return {loan.pk: accounts[(loan.borrower_id, f"loan:{loan.pk}")] for loan in loans}
+
+
+def _money_specs(repayment: Repayment, loan: Loan, paid_to: dict[int, int], borrower, escrow, investors) -> list[ledger.EntrySpec]:
+    """The two entries of one repayment: the borrower's balance into the loan's
+    repayment account, and out of it to each investor's balance."""
     amount = repayment.amount_fen
-    borrower = ledger.user_accounts(loan.borrower)[AccountKind.USER_AVAILABLE]
-    escrow = ledger.account_get_or_open(kind=AccountKind.BORROWER_REPAYMENT, owner=loan.borrower, scope=f"loan:{loan.pk}")
-    investors = ledger.user_accounts_many(paid_to)
+    collect, distribute = _entry_keys(repayment)
     memo = f"{repayment.source} repayment {repayment.pk}"
-    custody_move_many([
-        ledger.EntrySpec(kind=EntryKind.REPAYMENT_COLLECT, legs=[(borrower, -amount), (escrow, amount)],
-                         key=f"repay-collect:{repayment.pk}", ref=f"loan:{loan.pk}", memo=memo),
+    return [
+        ledger.EntrySpec(kind=EntryKind.REPAYMENT_COLLECT, legs=[(borrower, -amount), (escrow, amount)], key=collect, ref=f"loan:{loan.pk}", memo=memo),
         ledger.EntrySpec(
             kind=EntryKind.REPAYMENT_DISTRIBUTE,
             legs=[(escrow, -amount)] + [(investors[pk][AccountKind.USER_AVAILABLE], fen) for pk, fen in sorted(paid_to.items()) if fen],
-            key=f"repay-distribute:{repayment.pk}", ref=f"loan:{loan.pk}", memo=memo,
+            key=distribute, ref=f"loan:{loan.pk}", memo=memo,
         ),
+    ]
+
+
+def _pay_investors(loans_paid: list[tuple[Loan, Repayment, dict[int, int]]]) -> None:
+    """The money of these repayments, in one go at the custodian."""
+    loans = [loan for loan, _r, _p in loans_paid]
+    accounts = ledger.user_accounts_many({loan.borrower_id for loan in loans} | {pk for _l, _r, paid_to in loans_paid for pk in paid_to})
+    escrows = _escrows(loans)
+    custody_move_many([
+        spec
+        for loan, repayment, paid_to in loans_paid
+        for spec in _money_specs(repayment, loan, paid_to, accounts[loan.borrower_id][AccountKind.USER_AVAILABLE], escrows[loan.pk], accounts)
     ])
-    transaction.on_commit(lambda: _tell_investors(repayment, paid_to))
 
 
-def _tell_investors(repayment: Repayment, paid_to: dict[int, int]) -> None:
-    from peerfund.accounts.models import User
+_INSTALMENT_PAID = (
+    "penalty_paid_fen = penalty_paid_fen + v.penalty, interest_paid_fen = interest_paid_fen + v.interest, "
+    "principal_paid_fen = principal_paid_fen + v.principal, "
+    "status = CASE WHEN v.paid THEN 'paid' ELSE status END, paid_on = CASE WHEN v.paid THEN v.day ELSE paid_on END"
+)
+_RECEIVABLE_PAID = (
+    "penalty_received_fen = penalty_received_fen + v.penalty, interest_received_fen = interest_received_fen + v.interest, "
+    "principal_received_fen = principal_received_fen + v.principal, "
+    "status = CASE WHEN v.paid THEN 'received' ELSE status END, received_on = CASE WHEN v.paid THEN v.day ELSE received_on END"
+)
+_PAID_COLUMNS = (("id", "bigint"), ("penalty", "bigint"), ("interest", "bigint"), ("principal", "bigint"), ("paid", "boolean"), ("day", "date"))
 
-    users = User.objects.filter(pk__in=[pk for pk, fen in paid_to.items() if fen])
-    notify_many(notices=[(user, {"amount": format_fen(paid_to[user.pk]), "loan": repayment.loan.title}) for user in users], event="repayment.received")
+
+def _pay_many(payments: list[_Payment], *, source: str, on: dt.date, tell_investors: bool) -> list[Repayment]:
+    """Record and pay out a batch of payments with a fixed number of statements: the
+    receivables' shares, the repayments, the money (ledger and custodian), the
+    instalments' and receivables' progress, and the loans now settled. Call inside a
+    transaction, with the loans' rows locked."""
+    claims = _open_claims({(p.loan.pk, a.instalment.number) for p in payments for a in p.allocations})
+    repayments = Repayment.objects.bulk_create(
+        Repayment(
+            loan=p.loan, key=p.key, source=source, business_date=on, amount_fen=sum(a.total_fen for a in p.allocations),
+            penalty_fen=sum(a.penalty_fen for a in p.allocations), interest_fen=sum(a.interest_fen for a in p.allocations),
+            principal_fen=sum(a.principal_fen for a in p.allocations),
+        )
+        for p in payments
+    )
+    loans_paid, instalment_rows, receivable_rows = [], [], []
+    for payment, repayment in zip(payments, repayments, strict=True):
+        paid_to: dict[int, int] = defaultdict(int)
+        for allocation in payment.allocations:
+            instalment = allocation.instalment
+            paid = instalment.owed_fen == allocation.total_fen
+            if paid:
+                instalment.status = Status.PAID
+            instalment_rows.append((instalment.pk, allocation.penalty_fen, allocation.interest_fen, allocation.principal_fen, paid, on))
+            mine = claims[(payment.loan.pk, instalment.number)]
+            _share_out(allocation, mine)
+            for claim in mine:
+                paid_to[claim.investor_id] += claim.paid_fen
+                receivable_rows.append((claim.pk, claim.penalty, claim.interest, claim.principal, paid, on))
+        loans_paid.append((payment.loan, repayment, paid_to))
+    _pay_investors(loans_paid)
+    update_rows(RepaymentInstalment._meta.db_table, _PAID_COLUMNS, instalment_rows, _INSTALMENT_PAID)
+    update_rows(Receivable._meta.db_table, _PAID_COLUMNS, receivable_rows, _RECEIVABLE_PAID)
+    _settle_repaid([p.loan for p in payments if any(a.instalment.status == Status.PAID for a in p.allocations)])
+    if tell_investors:
+        transaction.on_commit(lambda: _tell_investors(loans_paid))
+    return repayments
+
+
+def _settle_repaid(loans: list[Loan]) -> None:
+    """Loans with no open instalment left are settled (结清), and their borrowers told."""
+    still_open = set(
+        RepaymentInstalment.objects.filter(loan__in=loans, status__in=RepaymentInstalment.OPEN).values_list("loan_id", flat=True)
+    )
+    settled = [loan for loan in loans if loan.pk not in still_open]
+    transition_many(settled, Loan.Status.SETTLED, reason="repaid in full")
+    if settled:
+        borrowers = User.objects.in_bulk({loan.borrower_id for loan in settled})
+        notify_many(notices=[(borrowers[loan.borrower_id], {"loan": loan.title}) for loan in settled], event="loan.settled")
+
+
+def _tell_investors(loans_paid: list[tuple[Loan, Repayment, dict[int, int]]]) -> None:
+    wanted = {pk for _l, _r, paid_to in loans_paid for pk, fen in paid_to.items() if fen}
+    users = User.objects.in_bulk(wanted)
+    notify_many(
+        notices=[
+            (users[pk], {"amount": format_fen(fen), "loan": loan.title})
+            for loan, _r, paid_to in loans_paid for pk, fen in sorted(paid_to.items()) if fen
+        ],
+        event="repayment.received",
+    )
+
+
+def _apply(loan: Loan, allocations: list[Allocation], *, source: str, key: str, on: dt.date) -> Repayment:
+    """Pay one loan's allocations (see `_pay_many`)."""
+    return _pay_many([_Payment(loan, allocations, key)], source=source, on=on, tell_investors=True)[0]
 
 
 def _lock_repaying(loan_id: int, borrower=None) -> Loan:
@@ -243,23 +329,57 @@ def loan_repay(*, borrower, loan_id: int, amount_fen: int | None, trade_password
         return _apply(loan, allocate(payable, amount), source=Repayment.Source.MANUAL, key=key, on=today)
 
 
-def loan_auto_debit(*, loan_id: int, on: dt.date) -> Repayment | None:
-    """The daily close's debit (代扣) for `on`: as much of what is due by that date as
-    the borrower's balance covers. Idempotent per loan and date."""
+def loans_auto_debit(*, loan_ids: list[int], on: dt.date) -> int:
+    """The daily close's debit (代扣) for `on`, for a chunk of loans at once: from each
+    borrower's balance, as much of what is due by that date as it covers (a
+    borrower's loans in id order). Frozen borrowers are not debited. Idempotent per
+    loan and date; investors hear of the day's money in one notice each
+    (`repayment_notices_daily`). Returns the number of loans debited."""
+    key = f"auto:{on.isoformat()}"
     with transaction.atomic():
-        key = f"auto:{on.isoformat()}"
-        if Repayment.objects.filter(loan_id=loan_id, key=key).exists():
-            return None
-        loan = Loan.objects.select_for_update(of=("self",)).select_related("borrower").get(pk=loan_id)
-        if loan.status != Loan.Status.DISBURSED:
-            return None
-        due = list(loan.instalments.filter(status__in=RepaymentInstalment.OPEN, due_date__lte=on).order_by("number"))
-        owed = sum(i.owed_fen for i in due)
-        available = ledger.user_accounts(loan.borrower)[AccountKind.USER_AVAILABLE].balance_fen
-        amount = min(owed, available)
-        if amount <= 0 or loan.borrower.is_frozen:
-            return None
-        return _apply(loan, allocate(due, amount), source=Repayment.Source.AUTO, key=key, on=on)
+        done = set(Repayment.objects.filter(loan_id__in=loan_ids, key=key).values_list("loan_id", flat=True))
+        loans = list(
+            Loan.objects.select_for_update(of=("self",))
+            .filter(pk__in=set(loan_ids) - done, status=Loan.Status.DISBURSED, borrower__frozen_at__isnull=True)
+            .only("pk", "borrower_id", "title", "status").order_by("pk")
+        )
+        due: dict[int, list[RepaymentInstalment]] = defaultdict(list)
+        for instalment in RepaymentInstalment.objects.filter(loan__in=loans, status__in=RepaymentInstalment.OPEN, due_date__lte=on).order_by("number"):
+            due[instalment.loan_id].append(instalment)
+        # The borrowers' balances are read locked, so what is debited is there at
+        # posting time; a concurrent withdrawal waits for the chunk.
+        balance_of = {owner: accounts[AccountKind.USER_AVAILABLE].pk for owner, accounts in ledger.user_accounts_many({loan.borrower_id for loan in loans}).items()}
+        locked = ledger.accounts_lock(balance_of.values())
+        available = {owner: locked[pk].balance_fen for owner, pk in balance_of.items()}
+        payments = []
+        for loan in loans:
+            amount = min(sum(i.owed_fen for i in due[loan.pk]), available[loan.borrower_id])
+            if amount > 0:
+                available[loan.borrower_id] -= amount
+                payments.append(_Payment(loan, allocate(due[loan.pk], amount), key))
+        if payments:
+            _pay_many(payments, source=Repayment.Source.AUTO, on=on, tell_investors=False)
+    return len(payments)
+
+
+def repayment_notices_daily(*, on: dt.date) -> int:
+    """One "money received" notice per investor for the day's debits, with the total
+    and the number of loans, instead of one per loan."""
+    received = (
+        ledger.Posting.objects.filter(
+            # booked on the day the close ran (on or after `on`), found by their keys
+            entry__business_date__gte=on, entry__kind=EntryKind.REPAYMENT_DISTRIBUTE, entry__key__startswith=f"repay-distribute:auto:{on.isoformat()}:",
+            amount_fen__gt=0, account__kind=AccountKind.USER_AVAILABLE,
+        )
+        .values_list("account__owner_id").annotate(total=Sum("amount_fen"), loans=Count("id")).order_by("account__owner_id")
+    )
+    totals = {owner: (total, loans) for owner, total, loans in received}
+    users = User.objects.in_bulk(list(totals))
+    notify_many(
+        notices=[(users[pk], {"amount": format_fen(total), "count": loans, "date": on.isoformat()}) for pk, (total, loans) in totals.items()],
+        event="repayment.received_daily",
+    )
+    return len(totals)
 
 
 class PrepaymentMode:
@@ -395,7 +515,8 @@ def loan_prepay(*, borrower, loan_id: int, principal_fen: int | None, mode: str,
         paid_to: dict[int, int] = defaultdict(int)
         for inv, p, i, f in zip(investments, principal_parts, interest_parts, fee_parts, strict=True):
             paid_to[inv.investor_id] += p + i + f
-        _pay_investors(loan, repayment, paid_to)
+        _pay_investors([(loan, repayment, paid_to)])
+        transaction.on_commit(lambda: _tell_investors([(loan, repayment, paid_to)]))
         if not new:
             transition(loan, Loan.Status.SETTLED, reason="prepaid in full")
             notify(user=borrower, event="loan.settled", context={"loan": loan.title})

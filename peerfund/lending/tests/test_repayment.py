@@ -9,15 +9,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from peerfund.accounts.errors import AccountError
+from peerfund.accounts.models import User
+from peerfund.accounts.services.cards import card_bind
 from peerfund.core import clock
 from peerfund.core.errors import Conflict, NotFound
 from peerfund.core.money import round_half_up
+from peerfund.funds.services.withdrawals import withdrawal_request
 from peerfund.ledger.selectors import user_balances
 from peerfund.lending.models import Loan, Receivable, Repayment, RepaymentInstalment
 from peerfund.lending.services.overdue import loans_mark_overdue, loans_write_off, overdue_stage
-from peerfund.lending.services.repayment import allocate, loan_auto_debit, loan_repay
+from peerfund.lending.services.repayment import allocate, loan_repay, loans_auto_debit, repayment_notices_daily
+from peerfund.notify.models import Message
 from peerfund.tests_support.money import pay_deposit
-from peerfund.tests_support.people import TRADE_PASSWORD
+from peerfund.tests_support.people import TRADE_PASSWORD, card_number
 
 Status = RepaymentInstalment.Status
 
@@ -159,12 +163,19 @@ def test_overdue_after_the_grace_days_with_daily_penalty_charged_once_per_date(d
 def test_auto_debit_on_the_due_date_takes_what_the_balance_covers(disbursed_loan, django_capture_on_commit_callbacks):
     loan = disbursed_loan
     first = _first(loan)
-    assert loan_auto_debit(loan_id=loan.pk, on=first.due_date - dt.timedelta(days=1)) is None  # nothing due yet
+    clock.travel_to(first.due_date)  # the close of a date runs once it has begun
+    assert loans_auto_debit(loan_ids=[loan.pk], on=first.due_date - dt.timedelta(days=1)) == 0  # nothing due yet
     with django_capture_on_commit_callbacks(execute=True):
-        repayment = loan_auto_debit(loan_id=loan.pk, on=first.due_date)
+        assert loans_auto_debit(loan_ids=[loan.pk], on=first.due_date) == 1
+    repayment = loan.repayments.get()
     assert repayment.amount_fen == first.total_fen and repayment.source == "auto"
-    assert loan_auto_debit(loan_id=loan.pk, on=first.due_date) is None  # once per date
+    assert loans_auto_debit(loan_ids=[loan.pk], on=first.due_date) == 0  # once per date
     assert _first(loan).status == Status.PAID
+    # the investors hear of the day's money once each, with the total
+    received = dict(Receivable.objects.filter(investment__loan=loan, number=1).values_list("investment__investor_id", "interest_received_fen"))
+    assert repayment_notices_daily(on=first.due_date) == len(received)
+    assert Message.objects.filter(event="repayment.received_daily").count() == len(received)
+    assert not Message.objects.filter(event="repayment.received").exists()
 
 
 def test_write_off_after_the_products_days_marks_the_investors_claims(disbursed_loan, investor):
@@ -177,3 +188,37 @@ def test_write_off_after_the_products_days_marks_the_investors_claims(disbursed_
     assert set(loan.instalments.values_list("status", flat=True)) == {"written_off"}
     assert set(Receivable.objects.filter(investment__investor=investor).values_list("status", flat=True)) == {"written_off"}
     assert investor.messages.filter(event="loan.written_off").exists()
+
+
+def test_the_debit_takes_what_a_short_balance_covers_and_the_rest_another_day(disbursed_loan, django_capture_on_commit_callbacks):
+    loan = disbursed_loan
+    borrower = loan.borrower
+    card = card_bind(user=borrower, card_number=card_number(serial=3000), holder_name=borrower.verifications.get().real_name)
+    available = user_balances(borrower)["user_available"]
+    first = _first(loan)
+    keep = first.total_fen // 3  # the borrower spent the loan and kept a third of an instalment
+    with django_capture_on_commit_callbacks(execute=True):
+        withdrawal_request(user=borrower, amount_fen=available - keep, card_id=card.pk, trade_password=TRADE_PASSWORD, key="spend")
+    clock.travel_to(first.due_date + dt.timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert loans_auto_debit(loan_ids=[loan.pk], on=first.due_date) == 1
+    part = loan.repayments.get()
+    assert (part.amount_fen, part.interest_fen, part.principal_fen) == (keep, min(keep, first.interest_fen), keep - min(keep, first.interest_fen))
+    assert user_balances(borrower)["user_available"] == 0
+    received = Receivable.objects.filter(investment__loan=loan, number=1)
+    assert sum(r.received_fen for r in received) == keep and {r.status for r in received} == {"due"}
+    assert _first(loan).status == Status.DUE
+    pay_deposit(borrower, first.total_fen, django_capture_on_commit_callbacks, key="top-up")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert loans_auto_debit(loan_ids=[loan.pk], on=first.due_date + dt.timedelta(days=1)) == 1
+    assert _first(loan).status == Status.PAID and {r.status for r in received.all()} == {"received"}
+    assert sum(r.received_fen for r in received.all()) == first.total_fen
+
+
+def test_a_frozen_borrower_is_not_debited(disbursed_loan):
+    loan = disbursed_loan
+    first = _first(loan)
+    User.objects.filter(pk=loan.borrower_id).update(frozen_at=clock.now())
+    clock.travel_to(first.due_date)
+    assert loans_auto_debit(loan_ids=[loan.pk], on=first.due_date) == 0
+    assert not loan.repayments.exists()

@@ -1,0 +1,61 @@
+"""Writing many plain rows in one statement, for the paths where building a Django
+object per row costs more than the database's own work (the daily close writes
+hundreds of thousands of postings and receivables). Values are tuples in column
+order; nothing here knows models.
+
+On PostgreSQL rows go in by COPY and updates join an `unnest` of one array per
+column; on SQLite (tests, the demo) by executemany and a VALUES list. Both keep
+the caller's transaction.
+"""
+from collections.abc import Iterable, Sequence
+
+from django.db import connection
+
+# SQLite allows 32,766 bound variables per statement.
+_SQLITE_VARIABLES = 32_000
+
+
+def insert_rows(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
+    """Insert `rows` into `table` (trusted identifiers, not user input)."""
+    rows = list(rows)
+    if not rows:
+        return
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608 (identifiers are ours)
+
+
+def update_rows(table: str, columns: Sequence[tuple[str, str]], rows: Iterable[tuple], assignments: str) -> None:
+    """Update `table` from `rows`, joined on their first column to `table.id`.
+
+    `columns` names and types (PostgreSQL types) each value in a row, the id first;
+    `assignments` is the SET clause, reading the row as `v.<name>` and the table's
+    current values by bare column name, e.g. "paid_fen = paid_fen + v.paid_fen".
+    """
+    rows = list(rows)
+    if not rows:
+        return
+    names = [name for name, _type in columns]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{sql_type}[]" for _name, sql_type in columns)
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({', '.join(names)}) WHERE {table}.id = v.{names[0]}",  # noqa: S608
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return
+        per_statement = max(1, _SQLITE_VARIABLES // len(columns))
+        row_marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        for start in range(0, len(rows), per_statement):
+            batch = rows[start:start + per_statement]
+            cursor.execute(
+                f"WITH v({', '.join(names)}) AS (VALUES {', '.join([row_marks] * len(batch))}) "  # noqa: S608
+                f"UPDATE {table} SET {assignments} FROM v WHERE {table}.id = v.{names[0]}",
+                [value for row in batch for value in row],
+            )
