@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from peerfund.core import clock
+from peerfund.core.bulk import insert_objects
 from peerfund.core.errors import ApplicationError
 from peerfund.core.money import MAX_FEN
 from peerfund.custody.gateway import SUCCEEDED, get_custodian
@@ -57,10 +58,9 @@ def _request_no(prefix: str, key: str) -> str:
     return f"{prefix}-{hashlib.sha256(key.encode()).hexdigest()[:24]}"
 
 
-def _enqueue(instructions: list[Instruction]) -> None:
+def _enqueue(ids: list[int]) -> None:
     from peerfund.custody.tasks import custody_dispatch
 
-    ids = [instruction.pk for instruction in instructions]
     if ids:
         transaction.on_commit(lambda: custody_dispatch(*ids))
 
@@ -95,15 +95,16 @@ def custody_move_many(specs: list[ledger.EntrySpec]) -> list[Entry]:
         }
         sent = set(Instruction.objects.filter(request_no__in=list(wanted)).values_list("request_no", flat=True))
         now = clock.now()
-        created = Instruction.objects.bulk_create(
+        insert_objects([
             Instruction(
                 request_no=request_no, op=mirrored.op, payload=mirrored.payload, ref=spec.ref[:80], entry=entry,
                 business_date=entry.business_date, next_attempt_at=now,
             )
             for request_no, (spec, entry, mirrored) in wanted.items()
             if request_no not in sent
-        )
-        _enqueue(created)
+        ])
+        fresh = [request_no for request_no in wanted if request_no not in sent]
+        _enqueue(list(Instruction.objects.filter(request_no__in=fresh).order_by("pk").values_list("pk", flat=True)) if fresh else [])
     return entries
 
 
@@ -128,7 +129,7 @@ def _incoming(*, request_no: str, account: CustodyAccount, amount_fen: int, key:
         if not created and instruction.payload.get("amount_fen") != amount_fen:
             raise CustodyError(_("This deposit key was already used for another amount."), "custody.key_conflict", {"key": key})
         if created:
-            _enqueue([instruction])
+            _enqueue([instruction.pk])
     return instruction
 
 
