@@ -47,17 +47,27 @@ def _take_one(counter: str) -> bool:
     return BankFaults.objects.filter(id=1, **{f"{counter}__gt": 0}).update(**{counter: F(counter) - 1}) == 1
 
 
-def _move(account_no: str, bucket: str, amount_fen: int) -> None:
-    if bucket not in BUCKET_FIELDS:
-        raise BankRefusal("INVALID_BUCKET")
-    field = BUCKET_FIELDS[bucket]
-    rows = BankAccount.objects.filter(account_no=account_no)
-    if amount_fen < 0:
-        rows = rows.filter(**{f"{field}__gte": -amount_fen})
-    if rows.update(**{field: F(field) + amount_fen}) != 1:
-        if not BankAccount.objects.filter(account_no=account_no).exists():
+def _apply_lines(lines: list[tuple[str, str, int]], *, request_no: str, op: str, business_date: dt.date) -> None:
+    """Apply an instruction's lines in order, all or nothing, like the bank does: no
+    bucket may go below zero at any step. The accounts are locked and read once, the
+    balances written once each and the journal lines in one insert."""
+    for _account_no, bucket, _amount in lines:
+        if bucket not in BUCKET_FIELDS:
+            raise BankRefusal("INVALID_BUCKET")
+    accounts = {a.account_no: a for a in BankAccount.objects.select_for_update().filter(account_no__in={line[0] for line in lines}).order_by("pk")}
+    for account_no, bucket, amount in lines:
+        account = accounts.get(account_no)
+        if account is None:
             raise BankRefusal("ACCOUNT_NOT_FOUND")
-        raise BankRefusal("INSUFFICIENT_FUNDS")
+        field = BUCKET_FIELDS[bucket]
+        if getattr(account, field) + amount < 0:
+            raise BankRefusal("INSUFFICIENT_FUNDS")
+        setattr(account, field, getattr(account, field) + amount)
+    BankAccount.objects.bulk_update(accounts.values(), ["available_fen", "frozen_fen"])
+    BankJournalLine.objects.bulk_create(
+        BankJournalLine(request_no=request_no, op=op, account_no=account_no, bucket=bucket, amount_fen=amount, business_date=business_date)
+        for account_no, bucket, amount in lines
+    )
 
 
 def _item_lines(item: dict[str, Any]) -> list[tuple[str, str, int]]:
@@ -138,17 +148,7 @@ class SandboxBank:
             else:
                 try:
                     with transaction.atomic():
-                        for item in items:
-                            for account_no, bucket, amount in _item_lines(item):
-                                _move(account_no, bucket, amount)
-                                BankJournalLine.objects.create(
-                                    request_no=request_no,
-                                    op=op,
-                                    account_no=account_no,
-                                    bucket=bucket,
-                                    amount_fen=amount,
-                                    business_date=business_date,
-                                )
+                        _apply_lines([line for item in items for line in _item_lines(item)], request_no=request_no, op=op, business_date=business_date)
                 except (BankRefusal, KeyError, ValueError, TypeError) as exc:
                     status, reason = FAILED, (str(exc) if isinstance(exc, BankRefusal) else "INVALID_REQUEST")
             BankRequest.objects.create(
