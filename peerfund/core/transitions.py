@@ -3,6 +3,7 @@ move raises, every move is audited (deposit orders, withdrawals, loans, …)."""
 from django.db import models
 
 from peerfund.core.audit import audit_record
+from peerfund.core.bulk import insert_objects
 from peerfund.core.models import AuditLog
 
 
@@ -29,11 +30,11 @@ def transition_many(objs: list[models.Model], to: str, *, reason: str = "") -> N
     for obj in objs:
         if to not in model.TRANSITIONS.get(obj.status, set()):
             raise IllegalTransition(f"{model.__name__} {obj.pk}: {obj.status} -> {to} is not allowed")
-    AuditLog.objects.bulk_create(
+    insert_objects([
         AuditLog(action=f"{model.__name__.lower()}.{to}", object_type=model._meta.label_lower, object_id=str(obj.pk),
                  from_state=obj.status, to_state=to, reason=reason, data={})
         for obj in objs
-    )
+    ])
     model.objects.filter(pk__in=[obj.pk for obj in objs]).update(status=to)
     for obj in objs:
         obj.status = to

@@ -63,7 +63,8 @@ class Entry(models.Model):
 
 class Posting(models.Model):
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="postings")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    # Indexed by (account, id) below, which also serves look-ups by account alone.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings", db_index=False)
     amount_fen = models.BigIntegerField()
     balance_after_fen = models.BigIntegerField()
 

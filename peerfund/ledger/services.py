@@ -13,11 +13,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from peerfund.core import clock
-from peerfund.core.bulk import insert_rows
+from peerfund.core.bulk import insert_objects, insert_rows, update_rows
 from peerfund.core.money import MAX_FEN, format_fen
 from peerfund.ledger.chart import ACCOUNT_RULES, ENTRY_RULES, AccountKind, EntryKind
 from peerfund.ledger.errors import (
@@ -160,16 +160,7 @@ def _insufficient(account: LockedAccount, balance: int, amount: int) -> Insuffic
 
 def _apply_deltas(deltas: dict[int, int]) -> None:
     """Move every touched balance in one statement (the rows are locked already)."""
-    if not deltas:
-        return
-    cases = " ".join("WHEN %s THEN %s" for _pk in deltas)
-    params = [value for pk, delta in deltas.items() for value in (pk, delta)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE ledger_account SET balance_fen = balance_fen + CASE id {cases} END "  # noqa: S608 (placeholders only)
-            f"WHERE id IN ({', '.join(['%s'] * len(deltas))})",
-            [*params, *deltas],
-        )
+    update_rows(Account._meta.db_table, (("id", "bigint"), ("delta", "bigint")), deltas.items(), "balance_fen = balance_fen + v.delta")
 
 
 def post_many(specs: Sequence[EntrySpec], *, business_date: dt.date | None = None) -> list[Entry]:
@@ -215,10 +206,14 @@ def post_many(specs: Sequence[EntrySpec], *, business_date: dt.date | None = Non
                 balances.append(running[pk])
             after.append(balances)
         day = business_date or clock.business_date()
-        created = Entry.objects.bulk_create(
+        created = [
             Entry(kind=spec.kind, key=spec.key, ref=spec.ref, memo=spec.memo[:255], business_date=day, reverses=spec.reverses, actor=spec.actor)
             for spec, _legs in fresh
-        )
+        ]
+        insert_objects(created)
+        ids = dict(Entry.objects.filter(key__in=[entry.key for entry in created]).values_list("key", "pk"))
+        for entry in created:
+            entry.pk, entry._state.adding, entry._state.db = ids[entry.key], False, "default"
         insert_rows(
             Posting._meta.db_table, ("entry_id", "account_id", "amount_fen", "balance_after_fen"),
             ((entry.pk, leg.account.pk, leg.amount_fen, balance)

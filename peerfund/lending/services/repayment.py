@@ -166,31 +166,35 @@ def _escrows(loans: list[Loan]) -> dict[int, ledger.Account]:
     return {loan.pk: accounts[(loan.borrower_id, f"loan:{loan.pk}")] for loan in loans}
 
 
-def _money_specs(repayment: Repayment, loan: Loan, paid_to: dict[int, int], borrower, escrow, investors) -> list[ledger.EntrySpec]:
-    """The two entries of one repayment: the borrower's balance into the loan's
-    repayment account, and out of it to each investor's balance."""
+def _money_specs(repayment: Repayment, loan: Loan, paid_to: dict[int, int], balances: dict[int, ledger.Account], escrow) -> list[ledger.EntrySpec]:
+    """The two entries of one repayment: the borrower's balance (`balances` holds the
+    available accounts by owner) into the loan's repayment account, and out of it to
+    each investor's balance."""
     amount = repayment.amount_fen
     collect, distribute = _entry_keys(repayment)
     memo = f"{repayment.source} repayment {repayment.pk}"
     return [
-        ledger.EntrySpec(kind=EntryKind.REPAYMENT_COLLECT, legs=[(borrower, -amount), (escrow, amount)], key=collect, ref=f"loan:{loan.pk}", memo=memo),
+        ledger.EntrySpec(kind=EntryKind.REPAYMENT_COLLECT, legs=[(balances[loan.borrower_id], -amount), (escrow, amount)], key=collect, ref=f"loan:{loan.pk}", memo=memo),
         ledger.EntrySpec(
             kind=EntryKind.REPAYMENT_DISTRIBUTE,
-            legs=[(escrow, -amount)] + [(investors[pk][AccountKind.USER_AVAILABLE], fen) for pk, fen in sorted(paid_to.items()) if fen],
+            legs=[(escrow, -amount)] + [(balances[pk], fen) for pk, fen in sorted(paid_to.items()) if fen],
             key=distribute, ref=f"loan:{loan.pk}", memo=memo,
         ),
     ]
 
 
+def _available_accounts(user_ids) -> dict[int, ledger.Account]:
+    opened = ledger.accounts_open_many(AccountKind.USER_AVAILABLE, [(pk, "") for pk in set(user_ids)])
+    return {owner: account for (owner, _scope), account in opened.items()}
+
+
 def _pay_investors(loans_paid: list[tuple[Loan, Repayment, dict[int, int]]]) -> None:
     """The money of these repayments, in one go at the custodian."""
     loans = [loan for loan, _r, _p in loans_paid]
-    accounts = ledger.user_accounts_many({loan.borrower_id for loan in loans} | {pk for _l, _r, paid_to in loans_paid for pk in paid_to})
+    balances = _available_accounts({loan.borrower_id for loan in loans} | {pk for _l, _r, paid_to in loans_paid for pk in paid_to})
     escrows = _escrows(loans)
     custody_move_many([
-        spec
-        for loan, repayment, paid_to in loans_paid
-        for spec in _money_specs(repayment, loan, paid_to, accounts[loan.borrower_id][AccountKind.USER_AVAILABLE], escrows[loan.pk], accounts)
+        spec for loan, repayment, paid_to in loans_paid for spec in _money_specs(repayment, loan, paid_to, balances, escrows[loan.pk])
     ])
 
 
@@ -236,10 +240,12 @@ def _pay_many(payments: list[_Payment], *, source: str, on: dt.date, tell_invest
                 paid_to[claim.investor_id] += claim.paid_fen
                 receivable_rows.append((claim.pk, claim.penalty, claim.interest, claim.principal, paid, on))
         loans_paid.append((payment.loan, repayment, paid_to))
-    _pay_investors(loans_paid)
     update_rows(RepaymentInstalment._meta.db_table, _PAID_COLUMNS, instalment_rows, _INSTALMENT_PAID)
     update_rows(Receivable._meta.db_table, _PAID_COLUMNS, receivable_rows, _RECEIVABLE_PAID)
     _settle_repaid([p.loan for p in payments if any(a.instalment.status == Status.PAID for a in p.allocations)])
+    # The money last: the investors' accounts, which every chunk of a close shares,
+    # stay locked only for the end of the transaction.
+    _pay_investors(loans_paid)
     if tell_investors:
         transaction.on_commit(lambda: _tell_investors(loans_paid))
     return repayments
@@ -348,7 +354,7 @@ def loans_auto_debit(*, loan_ids: list[int], on: dt.date) -> int:
             due[instalment.loan_id].append(instalment)
         # The borrowers' balances are read locked, so what is debited is there at
         # posting time; a concurrent withdrawal waits for the chunk.
-        balance_of = {owner: accounts[AccountKind.USER_AVAILABLE].pk for owner, accounts in ledger.user_accounts_many({loan.borrower_id for loan in loans}).items()}
+        balance_of = {owner: account.pk for owner, account in _available_accounts(loan.borrower_id for loan in loans).items()}
         locked = ledger.accounts_lock(balance_of.values())
         available = {owner: locked[pk].balance_fen for owner, pk in balance_of.items()}
         payments = []
