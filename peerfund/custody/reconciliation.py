@@ -195,23 +195,26 @@ def _unmirrored_entries(business_date, locator, instructions, explained) -> list
 
 
 def _ledger_positions(business_date, locator) -> tuple[dict[Location, int], list[Difference]]:
-    totals = (
-        Posting.objects.filter(entry__business_date__lte=business_date)
-        .values("account_id")
-        .annotate(total=Sum("amount_fen"))
+    """Our balance of every bank place at the end of `business_date`: each account's
+    balance less what was posted after that date (so the cost follows the days since,
+    not the size of the books)."""
+    later = dict(
+        Posting.objects.filter(entry__business_date__gt=business_date).values("account_id").annotate(total=Sum("amount_fen")).values_list("account_id", "total")
     )
-    accounts = {a.pk: a for a in Account.objects.all()}
+    accounts = list(Account.objects.only("id", "kind", "owner_id", "scope", "balance_fen"))
+    locator.prefetch({a.owner_id for a in accounts if a.owner_id})
     positions: dict[Location, int] = defaultdict(int)
     problems = []
-    for row in totals:
+    for account in accounts:
+        total = account.balance_fen - later.get(account.pk, 0)
         try:
-            location = locator.location(accounts[row["account_id"]])
+            location = locator.location(account)
         except NoCustodyAccount as exc:
-            if row["total"]:
-                problems.append(Difference(Kind.MISSING_AT_BANK, ours_fen=row["total"], detail=str(exc)))
+            if total:
+                problems.append(Difference(Kind.MISSING_AT_BANK, ours_fen=total, detail=str(exc)))
             continue
         if location is not None:
-            positions[location] += row["total"]
+            positions[location] += total
     return positions, problems
 
 

@@ -324,7 +324,8 @@ class Receivable(models.Model):
 
     OPEN = (Status.DUE, Status.OVERDUE)
 
-    investment = models.ForeignKey(Investment, on_delete=models.PROTECT, related_name="receivables")
+    # Indexed by (investment, number) below, which also serves look-ups by investment.
+    investment = models.ForeignKey(Investment, on_delete=models.PROTECT, related_name="receivables", db_index=False)
     number = models.PositiveSmallIntegerField()
     due_date = models.DateField()
     principal_fen = models.BigIntegerField()
