@@ -16,12 +16,13 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 
 from peerfund.accounts.models import User
 from peerfund.core.money import format_fen, round_half_up
 from peerfund.core.transitions import transition
 from peerfund.lending.models import Loan, Receivable, RepaymentInstalment
-from peerfund.notify.services import notify
+from peerfund.notify.services import notify, notify_many
 
 Status = RepaymentInstalment.Status
 STAGES = (("M1", 1, 30), ("M2", 31, 60), ("M3+", 61, None))
@@ -47,29 +48,34 @@ def _penalty(instalment: RepaymentInstalment, rate: Decimal, through: dt.date) -
 def loans_mark_overdue(*, loan_ids: list[int], on: dt.date) -> int:
     """Mark instalments overdue once past their grace days, and charge penalty interest
     through `on`. Returns how many instalments turned overdue."""
-    turned = 0
     open_ones = (
         RepaymentInstalment.objects.filter(loan_id__in=loan_ids, status__in=RepaymentInstalment.OPEN, due_date__lt=on)
         .select_related("loan__product", "loan__borrower").order_by("loan_id", "number")
     )
     with transaction.atomic():
+        changed, turned = [], []
         for instalment in open_ones.select_for_update(of=("self",)):
             product = instalment.loan.product
             if on <= instalment.due_date + dt.timedelta(days=product.grace_days):
                 continue
             if instalment.status == Status.DUE:
                 instalment.status = Status.OVERDUE
-                turned += 1
-                Receivable.objects.filter(investment__loan_id=instalment.loan_id, number=instalment.number).update(status=Receivable.Status.OVERDUE)
-                notify(
-                    user=instalment.loan.borrower, event="repayment.overdue",
-                    context={"loan": instalment.loan.title, "number": instalment.number, "amount": format_fen(instalment.owed_fen)},
-                )
+                turned.append(instalment)
             if (instalment.penalty_through or instalment.due_date) < on:
                 instalment.penalty_fen += _penalty(instalment, product.penalty_rate_daily, on)
                 instalment.penalty_through = on
-            instalment.save(update_fields=["status", "penalty_fen", "penalty_through"])
-    return turned
+            changed.append(instalment)
+        RepaymentInstalment.objects.bulk_update(changed, ["status", "penalty_fen", "penalty_through"], batch_size=500)
+        if turned:
+            pairs = Q()
+            for instalment in turned:
+                pairs |= Q(investment__loan_id=instalment.loan_id, number=instalment.number)
+            Receivable.objects.filter(pairs).update(status=Receivable.Status.OVERDUE)
+            notify_many(
+                notices=[(i.loan.borrower, {"loan": i.loan.title, "number": i.number, "amount": format_fen(i.owed_fen)}) for i in turned],
+                event="repayment.overdue",
+            )
+    return len(turned)
 
 
 def loans_write_off(*, loan_ids: list[int], on: dt.date) -> int:
@@ -112,11 +118,11 @@ def repayment_reminders(*, on: dt.date) -> int:
     sent = 0
     for days, event in ((3, "repayment.due_soon"), (0, "repayment.due_today")):
         due = RepaymentInstalment.objects.filter(status=Status.DUE, due_date=starting + dt.timedelta(days=days)).select_related("loan__borrower")
-        for instalment in due:
-            notify(
-                user=instalment.loan.borrower, event=event,
-                context={"loan": instalment.loan.title, "number": instalment.number, "amount": format_fen(instalment.owed_fen),
-                         "date": instalment.due_date.isoformat()},
-            )
-            sent += 1
+        notices = [
+            (instalment.loan.borrower, {"loan": instalment.loan.title, "number": instalment.number, "amount": format_fen(instalment.owed_fen),
+                                        "date": instalment.due_date.isoformat()})
+            for instalment in due
+        ]
+        notify_many(notices=notices, event=event)
+        sent += len(notices)
     return sent

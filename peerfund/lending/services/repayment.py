@@ -9,8 +9,8 @@ once — in one transaction, two ledger entries mirrored at the custodian:
 Allocation (PRODUCT §4): oldest instalment first, and within it penalty, interest,
 principal. Each component paid on an instalment is split among that instalment's
 receivables by largest remainder, in proportion to what each still expects of it
-(penalty: in proportion to their holdings), so the investors' parts add up to
-the borrower's payment to the fen. Investors are paid only from the borrower's
+(penalty: in proportion to their principal in it, on which it ran), so the
+investors' parts add up to the borrower's payment to the fen. Investors are paid only from the borrower's
 repayment (principle 3): nothing else ever enters the repayment account.
 """
 import datetime as dt
