@@ -1,8 +1,9 @@
 """`make bench-cob`: the daily close over a large book, on PostgreSQL.
 
 Generates BENCH_LOANS repaying loans (default 100,000) with BENCH_INVESTORS_PER_LOAN
-investments each (default 20), one open instalment per loan and one receivable per
-investment, due dates spread over 30 days with a month-end peak; 1,000 borrowers with
+investments each (default 20), two open instalments per loan (this month's and the
+next, so a debit does not settle the loan) and their receivables, due dates spread over
+30 days with a month-end peak; 1,000 borrowers with
 money in their balances. Then closes one ordinary business day and the month-end day,
 and prints loans processed per second, investor postings per second and — measured in
 the same run — the database's bulk-insert ceiling for the same number of posting rows
@@ -104,9 +105,12 @@ def _book(first_due: dt.date) -> dt.date:
     for position, loan_id in enumerate(loan_ids):
         # 70 % spread over the month, 30 % on its last day (salary-day loans)
         due_of[loan_id] = month_end if position % 10 < 3 else first_due + dt.timedelta(days=position % 29)
+    # This month's instalment and next month's, so a debit does not settle the loan (a
+    # real month settles about one loan in twelve).
     RepaymentInstalment.objects.bulk_create(
-        (RepaymentInstalment(loan_id=loan_id, number=1, due_date=due_of[loan_id], principal_fen=PER_LOAN * share, interest_fen=PER_LOAN * 83)
-         for loan_id in loan_ids), batch_size=BATCH,
+        (RepaymentInstalment(loan_id=loan_id, number=number, due_date=due_of[loan_id] + dt.timedelta(days=30 * (number - 1)),
+                             principal_fen=PER_LOAN * share, interest_fen=PER_LOAN * 83)
+         for loan_id in loan_ids for number in (1, 2)), batch_size=BATCH,
     )
     for start in range(0, len(loan_ids), BATCH // PER_LOAN):
         chunk = loan_ids[start:start + BATCH // PER_LOAN]
@@ -115,7 +119,8 @@ def _book(first_due: dt.date) -> dt.date:
             for loan_id in chunk for k in range(PER_LOAN)
         )
         Receivable.objects.bulk_create(
-            Receivable(investment=inv, number=1, due_date=due_of[inv.loan_id], principal_fen=share, interest_fen=83) for inv in investments
+            Receivable(investment=inv, number=number, due_date=due_of[inv.loan_id] + dt.timedelta(days=30 * (number - 1)), principal_fen=share, interest_fen=83)
+            for inv in investments for number in (1, 2)
         )
     return month_end
 

@@ -31,16 +31,29 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> No
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608 (identifiers are ours)
 
 
+# Fields whose Python value is already what the database takes (no conversion).
+_PLAIN_FIELDS = frozenset({
+    "AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField", "ForeignKey", "IntegerField",
+    "OneToOneField", "PositiveBigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField", "SmallIntegerField", "TextField",
+})
+
+
 def insert_objects(objs: Sequence) -> None:
     """Insert unsaved model instances of one model like `bulk_create`, without
     returning their ids: by COPY on PostgreSQL, where Django's bulk_create quotes
-    every text value in Python (slow for JSON payloads)."""
+    every text value in Python (slow for JSON payloads). Plain fields go as they are;
+    the others (dates, JSON, encrypted …) through the field's own conversion."""
     if not objs:
         return
     model = type(objs[0])
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    plain = [type(f).__name__ in _PLAIN_FIELDS and type(f).__module__.startswith("django.") for f in fields]
+    for field in fields:
+        if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
+            for obj in objs:
+                field.pre_save(obj, add=True)
     rows = (
-        tuple(f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields)
+        tuple(getattr(obj, f.attname) if is_plain else f.get_db_prep_save(getattr(obj, f.attname), connection) for f, is_plain in zip(fields, plain, strict=True))
         for obj in objs
     )
     insert_rows(model._meta.db_table, [f.column for f in fields], rows)
