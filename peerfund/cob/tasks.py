@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
@@ -23,4 +24,4 @@ def cob_chunk(on: str, step_name: str, number: int):
 @db_periodic_task(crontab(minute="5", hour="16"))
 def cob_nightly():
     """Close the business date that has just ended."""
-    close_run(on=clock.business_date() - dt.timedelta(days=1))
+    close_run(on=clock.business_date() - dt.timedelta(days=1), fan_out=settings.PEERFUND_COB_FAN_OUT)

@@ -1,12 +1,14 @@
 """The daily close: every step once per date, re-running changes nothing, a crash
 resumes at the chunk where it stopped (a year of closes is in test_year.py)."""
+import datetime as dt
 
 import pytest
 from django.core.management import call_command
 
 from peerfund.cob import registry
 from peerfund.cob.models import ChunkDone, StepRun
-from peerfund.cob.services import close_run
+from peerfund.cob.services import close_run, last_closed
+from peerfund.cob.tasks import cob_nightly
 from peerfund.core import clock
 from peerfund.ledger.models import Entry
 from peerfund.lending.models import Repayment, RepaymentInstalment
@@ -65,3 +67,10 @@ def test_the_command_closes_a_date_with_a_progress_bar(disbursed_loan, capsys, d
     out = capsys.readouterr().out
     assert f"business date {day} closed" in out and "lending.auto_debit" in out and "[####" in out
     assert StepRun.objects.filter(business_date=day, status="done").count() == len(registry.steps())
+
+
+def test_the_nightly_task_closes_the_day_that_ended(db):
+    cob_nightly.call_local()
+    yesterday = clock.business_date() - dt.timedelta(days=1)
+    assert last_closed() == yesterday
+    assert set(StepRun.objects.values_list("business_date", flat=True)) == {yesterday}
