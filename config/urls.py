@@ -19,6 +19,7 @@ urlpatterns = [
     path("backoffice/", include("peerfund.backoffice.urls")),
     path("backoffice/risk/", include("peerfund.risk.urls")),
     path("backoffice/lending/", include("peerfund.lending.backoffice_urls")),
+    path("backoffice/close/", include("peerfund.cob.backoffice_urls")),
     path("api/v1/", api.urls),
     path("custody/", include("peerfund.custody.urls")),
     path("sandbox/", include("peerfund.sandbox.urls")),

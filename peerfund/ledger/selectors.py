@@ -1,6 +1,6 @@
-"""Reads on the ledger: a user's balances."""
+"""Reads on the ledger: a user's balances, the nightly checks."""
 from peerfund.ledger.chart import AccountKind
-from peerfund.ledger.models import Account
+from peerfund.ledger.models import Account, CheckRun
 
 
 def user_balances(user) -> dict[str, int]:
@@ -9,3 +9,8 @@ def user_balances(user) -> dict[str, int]:
     rows = Account.objects.filter(owner=user, scope="").values_list("kind", "balance_fen")
     balances.update(dict(rows))
     return balances
+
+
+def check_runs(*, limit: int = 10):
+    """The latest nightly ledger checks, newest first."""
+    return list(CheckRun.objects.order_by("-id")[:limit])

@@ -17,6 +17,7 @@ PAGES = {
     "/backoffice/withdrawals/": "review_withdrawals",
     "/backoffice/outbox/": "view_outbox",
     "/custody/reconciliation/": "view_reconciliation",
+    "/backoffice/close/": "view_reconciliation",
 }
 
 
