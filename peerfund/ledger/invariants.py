@@ -36,6 +36,8 @@ def _entries_balance(after: int) -> list[Violation]:
     found = [Violation("entry_balanced", f"entry {r['entry_id']} sums to {r['total']} over {r['legs']} legs") for r in bad]
     empty = Entry.objects.filter(pk__gt=after, postings__isnull=True).values_list("id", flat=True)
     found += [Violation("entry_balanced", f"entry {pk} has no postings") for pk in empty]
+    orphans = Posting.objects.filter(entry_id__gt=after).exclude(entry_id__in=Entry.objects.filter(pk__gt=after).values("id"))
+    found += [Violation("posting_entry", f"posting {pk} refers to entry {entry_id}, which does not exist") for pk, entry_id in orphans.values_list("id", "entry_id")]
     return found
 
 

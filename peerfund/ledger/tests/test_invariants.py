@@ -38,6 +38,18 @@ def test_an_altered_posting_is_found(funded_books):
 
 
 @pytest.mark.corrupts_books
+def test_a_posting_without_its_entry_is_found(funded_books):
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL refuses such a posting (see test_postgresql.py)")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_posting (entry_id, account_id, amount_fen, balance_after_fen) VALUES (999999, %s, 1, 1)",
+            [funded_books.alice_available.pk],
+        )
+    assert "posting_entry" in _checks(ledger_check(include_external=False))
+
+
+@pytest.mark.corrupts_books
 def test_an_entry_written_behind_post_against_the_rules_is_found(funded_books):
     books = funded_books
     entry = ledger.post(kind=E.DEPOSIT, legs=[(books.clearing, -5), (books.alice_available, 5)], key="ok")

@@ -26,6 +26,15 @@ def test_an_unbalanced_entry_is_refused_by_the_database(books):
             Posting.objects.create(entry=entry, account=books.alice_available, amount_fen=100, balance_after_fen=100)
 
 
+def test_a_posting_for_a_missing_entry_is_refused_by_the_database(books):
+    with pytest.raises(IntegrityError, match="does not exist"):
+        with transaction.atomic():
+            Posting.objects.bulk_create([
+                Posting(entry_id=999_999, account=books.clearing, amount_fen=-100, balance_after_fen=-100),
+                Posting(entry_id=999_999, account=books.alice_available, amount_fen=100, balance_after_fen=100),
+            ])
+
+
 def test_an_entry_completed_by_a_later_statement_is_refused(books):
     """An entry's postings land in one statement: a half written now and the other
     half later is refused at the first half."""
