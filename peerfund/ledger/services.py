@@ -210,7 +210,7 @@ def post_many(specs: Sequence[EntrySpec], *, business_date: dt.date | None = Non
             Entry(kind=spec.kind, key=spec.key, ref=spec.ref, memo=spec.memo[:255], business_date=day, reverses=spec.reverses, actor=spec.actor)
             for spec, _legs in fresh
         ]
-        insert_objects(created)
+        insert_objects(created)  # by COPY, which returns no ids: read them back by their unique keys
         ids = dict(Entry.objects.filter(key__in=[entry.key for entry in created]).values_list("key", "pk"))
         for entry in created:
             entry.pk, entry._state.adding, entry._state.db = ids[entry.key], False, "default"
