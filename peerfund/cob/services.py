@@ -5,6 +5,7 @@ transaction), so a run that crashed resumes at the first unfinished chunk; with
 """
 import bisect
 import datetime as dt
+import logging
 import os
 import socket
 import time
@@ -12,11 +13,13 @@ import traceback
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from peerfund.cob.models import ChunkDone, StepRun
 from peerfund.cob.registry import Step, step, steps
 from peerfund.core import clock
+
+logger = logging.getLogger(__name__)
 
 Progress = Callable[[Step, int, int], None]  # (step, chunks done, chunks in all)
 
@@ -34,19 +37,39 @@ def _chunk_items(items: list[int], bounds: list[int]) -> list[int]:
     return items[bisect.bisect_left(items, first):bisect.bisect_right(items, last)]
 
 
+# A chunk that loses a lock race (PostgreSQL aborts one side of a deadlock, or a
+# serializable conflict) is simply run again: its transaction left nothing behind.
+CHUNK_ATTEMPTS = 3
+_TRANSIENT = ("deadlock detected", "could not serialize access")
+
+
+def _transient(error: OperationalError) -> bool:
+    return any(text in str(error) for text in _TRANSIENT)
+
+
 def chunk_run(*, on: dt.date, step_name: str, number: int, items: list[int] | None = None) -> int:
     """Run one chunk of a step and record it, in one transaction; a recorded chunk is
-    not run again. `items` is the step's sorted item list when the caller has it (a
-    consumer taking one chunk reads it itself). Returns what the step counted."""
+    not run again, and one that lost a lock race is retried. `items` is the step's
+    sorted item list when the caller has it (a consumer taking one chunk reads it
+    itself). Call outside any transaction. Returns what the step counted."""
     current = step(step_name)
     run = StepRun.objects.get(business_date=on, step=step_name)
-    with transaction.atomic():
-        if ChunkDone.objects.filter(step_run=run, number=number).exists():
-            return 0
-        ids = _chunk_items(items if items is not None else sorted(current.items(on)), run.plan[number])
-        counted = _count(current.run(on=on, ids=ids))
-        ChunkDone.objects.create(step_run=run, number=number, items=len(ids), worker=f"{socket.gethostname()}:{os.getpid()}")
-    return counted
+    attempt = 1
+    while True:
+        try:
+            with transaction.atomic():
+                if ChunkDone.objects.filter(step_run=run, number=number).exists():
+                    return 0
+                ids = _chunk_items(items if items is not None else sorted(current.items(on)), run.plan[number])
+                counted = _count(current.run(on=on, ids=ids))
+                ChunkDone.objects.create(step_run=run, number=number, items=len(ids), worker=f"{socket.gethostname()}:{os.getpid()}")
+            return counted
+        except OperationalError as error:
+            if attempt == CHUNK_ATTEMPTS or not _transient(error):
+                raise
+            logger.warning("chunk %s of %s for %s lost a lock race (%s); running it again", number, step_name, on, error)
+            time.sleep(0.1 * attempt)
+            attempt += 1
 
 
 def _run_chunks(current: Step, run: StepRun, on: dt.date, items: list[int], progress: Progress | None, fan_out: bool) -> int:

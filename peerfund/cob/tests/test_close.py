@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
+from django.db import OperationalError
 
 from peerfund.cob import registry
 from peerfund.cob.models import ChunkDone, StepRun
@@ -74,3 +75,41 @@ def test_the_nightly_task_closes_the_day_that_ended(db):
     yesterday = clock.business_date() - dt.timedelta(days=1)
     assert last_closed() == yesterday
     assert set(StepRun.objects.values_list("business_date", flat=True)) == {yesterday}
+
+
+@pytest.fixture
+def racing_step(db):
+    """A chunked step whose first attempt loses a lock race, as PostgreSQL reports one."""
+    attempts = []
+
+    def run(*, on, ids):
+        attempts.append(list(ids))
+        if len(attempts) == 1:
+            Entry.objects.count()  # work the failed attempt did is rolled back with it
+            raise OperationalError("deadlock detected\nDETAIL: Process 1 waits for ShareLock on transaction 2")
+        return len(ids)
+
+    registry.close_step(name="test.racing", order=1, items=lambda on: [1, 2])(run)
+    yield attempts
+    registry._STEPS.pop("test.racing")
+
+
+def test_a_chunk_that_loses_a_lock_race_runs_again(racing_step):
+    day = clock.business_date()
+    close_run(on=day)
+    assert racing_step == [[1, 2], [1, 2]]
+    run = StepRun.objects.get(business_date=day, step="test.racing")
+    assert run.status == "done" and run.result == {"count": 2} and run.chunks.count() == 1
+
+
+def test_other_database_errors_fail_the_step(db):
+    def run(*, on, ids):
+        raise OperationalError("disk full")
+
+    registry.close_step(name="test.broken", order=1, items=lambda on: [1])(run)
+    try:
+        with pytest.raises(OperationalError, match="disk full"):
+            close_run(on=clock.business_date())
+        assert StepRun.objects.get(step="test.broken").status == "failed"
+    finally:
+        registry._STEPS.pop("test.broken")
