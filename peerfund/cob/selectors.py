@@ -19,6 +19,7 @@ class StepState:
     chunks: int
     count: int | None
     error: str
+    seconds: float | None  # how long its last run took, once done
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ def close_days(*, limit: int = 14) -> list[CloseDay]:
                 name=registered.name, description=registered.description, status=run.status if run else "",
                 chunks_done=done[run.pk] if run else 0, chunks=len(run.plan) if run else 0,
                 count=(run.result or {}).get("count") if run else None, error=(run.error.strip().splitlines() or [""])[-1] if run else "",
+                seconds=(run.finished_at - run.started_at).total_seconds() if run and run.finished_at else None,
             ))
         days.append(CloseDay(day, states))
     return days

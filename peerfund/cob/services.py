@@ -112,8 +112,9 @@ def close_run(*, on: dt.date, progress: Progress | None = None, fan_out: bool = 
 
 
 def _run_step(current: Step, run: StepRun, on: dt.date, progress: Progress | None, fan_out: bool) -> None:
-    run.status, run.error = StepRun.Status.RUNNING, ""
-    run.save(update_fields=["status", "error"])
+    # Both ends on the platform clock, so a step's duration holds under time travel too.
+    run.status, run.error, run.started_at = StepRun.Status.RUNNING, "", clock.now()
+    run.save(update_fields=["status", "error", "started_at"])
     try:
         if current.chunked:
             items = sorted(current.items(on))
