@@ -94,17 +94,18 @@ def custody_move_many(specs: list[ledger.EntrySpec]) -> list[Entry]:
             if mirrored is not None
         }
         sent = set(Instruction.objects.filter(request_no__in=list(wanted)).values_list("request_no", flat=True))
+        fresh = [request_no for request_no in wanted if request_no not in sent]
         now = clock.now()
-        insert_objects([
-            Instruction(
+        instructions = []
+        for request_no in fresh:
+            spec, entry, mirrored = wanted[request_no]
+            instructions.append(Instruction(
                 request_no=request_no, op=mirrored.op, payload=mirrored.payload, ref=spec.ref[:80], entry=entry,
                 business_date=entry.business_date, next_attempt_at=now,
-            )
-            for request_no, (spec, entry, mirrored) in wanted.items()
-            if request_no not in sent
-        ])
-        fresh = [request_no for request_no in wanted if request_no not in sent]
-        _enqueue(list(Instruction.objects.filter(request_no__in=fresh).order_by("pk").values_list("pk", flat=True)) if fresh else [])
+            ))
+        insert_objects(instructions)
+        if fresh:  # COPY returns no ids: read them back by request number
+            _enqueue(list(Instruction.objects.filter(request_no__in=fresh).order_by("pk").values_list("pk", flat=True)))
     return entries
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from peerfund.core import clock
@@ -40,21 +40,8 @@ class _Leg:
 def account_get_or_open(*, kind: str, owner=None, scope: str = "", owner_id: int | None = None) -> Account:
     """The account of `kind` for `owner` (or `owner_id`; neither for the platform) and
     `scope`, opened on first use."""
-    rule = ACCOUNT_RULES[kind]
     owner_id = owner.pk if owner is not None else owner_id
-    if rule.owned_by_user != (owner_id is not None):
-        raise ValueError(f"{kind} accounts are {'user' if rule.owned_by_user else 'platform'} accounts")
-    if rule.scoped != bool(scope):
-        raise ValueError(f"{kind} accounts {'need' if rule.scoped else 'take no'} scope")
-    lookup = {"kind": kind, "owner_id": owner_id, "scope": scope}
-    account = Account.objects.filter(**lookup).first()
-    if account is not None:
-        return account
-    try:
-        with transaction.atomic():
-            return Account.objects.create(**lookup, may_go_negative=rule.may_go_negative)
-    except IntegrityError:  # opened concurrently
-        return Account.objects.get(**lookup)
+    return accounts_open_many(kind, [(owner_id, scope)])[(owner_id, scope)]
 
 
 def platform_account(kind: str, scope: str = "") -> Account:
@@ -273,11 +260,20 @@ def user_accounts(user) -> dict[str, Account]:
 
 
 def user_accounts_many(user_ids) -> dict[int, dict[str, Account]]:
-    """`user_accounts` for many users: one query when they are all open."""
+    """`user_accounts` for many users: one query per kind when they are all open."""
     user_ids = list(user_ids)
-    available = accounts_open_many(AccountKind.USER_AVAILABLE, [(pk, "") for pk in user_ids])
-    frozen = accounts_open_many(AccountKind.USER_FROZEN, [(pk, "") for pk in user_ids])
-    return {pk: {AccountKind.USER_AVAILABLE: available[(pk, "")], AccountKind.USER_FROZEN: frozen[(pk, "")]} for pk in user_ids}
+    available, frozen = available_accounts_many(user_ids), _user_accounts_of_kind(AccountKind.USER_FROZEN, user_ids)
+    return {pk: {AccountKind.USER_AVAILABLE: available[pk], AccountKind.USER_FROZEN: frozen[pk]} for pk in user_ids}
+
+
+def available_accounts_many(user_ids) -> dict[int, Account]:
+    """Each user's available-balance account, opened on first use: one query when all are."""
+    return _user_accounts_of_kind(AccountKind.USER_AVAILABLE, user_ids)
+
+
+def _user_accounts_of_kind(kind: str, user_ids) -> dict[int, Account]:
+    opened = accounts_open_many(kind, [(pk, "") for pk in set(user_ids)])
+    return {owner: account for (owner, _scope), account in opened.items()}
 
 
 def accounts_open_many(kind: str, holders: Sequence[tuple[int | None, str]]) -> dict[tuple[int | None, str], Account]:

@@ -14,12 +14,12 @@ from peerfund.core.errors import ApplicationError, NotFound
 from peerfund.core.idempotency import idempotent
 from peerfund.core.masking import mask_name
 from peerfund.lending.forms import DERIVED
-from peerfund.lending.models import Bid, ClaimListing, Investment, Loan, LoanApplication, LoanProduct
+from peerfund.lending.models import Bid, Investment, Loan, LoanApplication, LoanProduct
 from peerfund.lending.selectors import HallFilters, bids_of, bids_public, due_now, hall_page, loan_get_public, loan_schedule
 from peerfund.lending.services.bidding import bid_place
 from peerfund.lending.services.origination import application_submit
 from peerfund.lending.services.repayment import loan_prepay, loan_repay, prepayment_quote
-from peerfund.lending.services.transfer import claim_buy, claim_list, claim_price
+from peerfund.lending.services.transfer import claim_buy, claim_list, claims_on_sale
 from peerfund.risk.features import FEATURES
 from peerfund.risk.signals import Origin
 
@@ -341,14 +341,11 @@ class ClaimOut(Schema):
 
 @router.get("/claims", response=list[ClaimOut], summary="Claims for sale (债权转让)", auth=None)
 def claims(request):
-    today = clock.business_date()
-    listed = ClaimListing.objects.filter(status=ClaimListing.Status.LISTED).select_related("investment__loan__product").order_by("-id")[:200]
     return [
         ClaimOut(id=c.pk, loan_id=c.investment.loan_id, loan_title=c.investment.loan.title, grade=c.investment.loan.grade,
                  annual_rate=str(c.investment.loan.annual_rate), principal_fen=c.principal_fen, left_fen=c.left_fen,
-                 discount_rate=str(c.discount_rate), expires_on=c.expires_on.isoformat(),
-                 price_per_100_yuan_fen=claim_price(c, min(10_000, c.left_fen), today)[0] if c.left_fen else 0)
-        for c in listed
+                 discount_rate=str(c.discount_rate), expires_on=c.expires_on.isoformat(), price_per_100_yuan_fen=price_per_100)
+        for c, price_per_100 in claims_on_sale(limit=200)
     ]
 
 

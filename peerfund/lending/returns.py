@@ -18,7 +18,6 @@ from peerfund.core import clock
 from peerfund.lending.models import Investment, Receivable
 
 Flow = tuple[dt.date, int]
-OPEN = (Receivable.Status.DUE, Receivable.Status.OVERDUE)
 # What `investment_flows` reads: prefetch it (with select_related("purchase")) for lists.
 FLOW_PREFETCH = ("receivables", "listings__purchases")
 
@@ -56,7 +55,7 @@ def investment_flows(investment: Investment, *, today: dt.date, expected: bool) 
         received = receivable.received_fen
         if received:
             flows.append((receivable.received_on or today, received))
-        if receivable.status in OPEN:
+        if receivable.status in Receivable.OPEN:
             if expected:
                 flows.append((receivable.due_date, receivable.principal_fen + receivable.interest_fen - receivable.principal_received_fen - receivable.interest_received_fen))
             else:
@@ -81,7 +80,7 @@ def investment_returns(investment: Investment, today: dt.date | None = None) -> 
 def lending_assets(user) -> dict:
     """The asset overview's lending figures (registered with funds.asset_overview)."""
     receivables = Receivable.objects.filter(investment__investor=user)
-    open_totals = receivables.filter(status__in=OPEN).aggregate(
+    open_totals = receivables.filter(status__in=Receivable.OPEN).aggregate(
         principal=Sum("principal_fen"), principal_in=Sum("principal_received_fen"), interest=Sum("interest_fen"), interest_in=Sum("interest_received_fen"),
     )
     received = receivables.aggregate(p=Sum("principal_received_fen"), i=Sum("interest_received_fen"), x=Sum("penalty_received_fen"))

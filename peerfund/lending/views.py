@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from peerfund.contracts.models import Contract
-from peerfund.core import clock
 from peerfund.core.errors import ApplicationError
 from peerfund.core.forms import add_application_error
 from peerfund.core.masking import mask_name
@@ -24,14 +23,14 @@ from peerfund.lending.forms import (
     RepayForm,
     SellClaimForm,
 )
-from peerfund.lending.models import AutoInvestLog, AutoInvestRule, ClaimListing, Investment, Loan, LoanApplication
+from peerfund.lending.models import AutoInvestLog, AutoInvestRule, Investment, Loan, LoanApplication
 from peerfund.lending.returns import FLOW_PREFETCH, investment_returns
 from peerfund.lending.selectors import HallFilters, bids_of, bids_public, due_now, hall_page, loan_get_public, loan_schedule
 from peerfund.lending.services.auto_invest import auto_invest_rule_save
 from peerfund.lending.services.bidding import bid_place
 from peerfund.lending.services.origination import application_submit
 from peerfund.lending.services.repayment import loan_prepay, loan_repay
-from peerfund.lending.services.transfer import claim_buy, claim_list, claim_price
+from peerfund.lending.services.transfer import claim_buy, claim_list, claims_on_sale
 from peerfund.risk.signals import Origin
 
 
@@ -185,11 +184,8 @@ def sell_claim(request, investment_id: int):
 
 def claims_market(request, bound=None, status=200):
     """Claims for sale (债权转让), with a buy form on each."""
-    listings = ClaimListing.objects.filter(status=ClaimListing.Status.LISTED).select_related("investment__loan__product").order_by("-id")[:100]
-    today = clock.business_date()
     rows = []
-    for listing in listings:
-        price_per_100 = claim_price(listing, min(10_000, listing.left_fen), today)[0] if listing.left_fen else 0
+    for listing, price_per_100 in claims_on_sale(limit=100):
         form = bound[1] if bound and bound[0] == listing.pk else BuyClaimForm(prefix=f"buy{listing.pk}")
         rows.append({"listing": listing, "loan": listing.investment.loan, "price_per_100": price_per_100, "form": form})
     return render(request, "lending/claims.html", {"rows": rows}, status=status)

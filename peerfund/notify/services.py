@@ -53,18 +53,19 @@ def notify_many(*, notices: list[tuple[Any, dict[str, Any]]], event: str, url: s
     by_user = iter(messages)
     results = [next(by_user) if channels[user.pk]["site"] else None for user, _c in notices]
     copies = []
-    for (user, _c), context in zip(notices, contexts, strict=True):
-        wanted = channels[user.pk]
-        if (wanted["sms"] and user.phone) or (wanted["email"] and user.email):
-            with translation.override(settings.LANGUAGE_CODE):
-                title, body = render(event, context)
-            copies.append((wanted, user.phone, user.email, title, body))
+    with translation.override(settings.LANGUAGE_CODE):
+        for (user, _c), context in zip(notices, contexts, strict=True):
+            wanted = channels[user.pk]
+            phone = user.phone if wanted["sms"] else ""
+            email = user.email if wanted["email"] else ""
+            if phone or email:
+                copies.append((phone, email, *render(event, context)))
 
     def send_copies():
-        for wanted, phone, email, title, body in copies:
-            if wanted["sms"] and phone:
+        for phone, email, title, body in copies:
+            if phone:
                 sms_adapter().send(to=phone, text=f"【PeerFund】{title}：{body}")
-            if wanted["email"] and email:
+            if email:
                 send_mail(title, body, None, [email], fail_silently=True)
 
     if copies:

@@ -22,7 +22,7 @@ from peerfund.accounts.models import User
 from peerfund.core.money import format_fen, round_half_up
 from peerfund.core.transitions import transition
 from peerfund.lending.models import Loan, Receivable, RepaymentInstalment
-from peerfund.notify.services import notify, notify_many
+from peerfund.notify.services import notify_many
 
 Status = RepaymentInstalment.Status
 STAGES = (("M1", 1, 30), ("M2", 31, 60), ("M3+", 61, None))
@@ -101,11 +101,11 @@ def loans_write_off(*, loan_ids: list[int], on: dt.date) -> int:
                 losses[investor_id] = losses.get(investor_id, 0) + principal - received
             lost.update(status=Receivable.Status.WRITTEN_OFF)
             transition(loan, Loan.Status.WRITTEN_OFF, reason=f"{loan.product.write_off_days} days past due")
-            for investor in User.objects.filter(investments__loan=loan).distinct():
-                notify(
-                    user=investor, event="loan.written_off",
-                    context={"loan": loan.title, "principal": format_fen(losses.get(investor.pk, 0))},
-                )
+            investors = User.objects.filter(investments__loan=loan).distinct()
+            notify_many(
+                notices=[(investor, {"loan": loan.title, "principal": format_fen(losses.get(investor.pk, 0))}) for investor in investors],
+                event="loan.written_off",
+            )
             written += 1
     return written
 

@@ -34,7 +34,7 @@ from peerfund.core.transitions import transition, transition_many
 from peerfund.custody.services import custody_move_many
 from peerfund.ledger import services as ledger
 from peerfund.ledger.chart import AccountKind, EntryKind
-from peerfund.ledger.models import Entry
+from peerfund.ledger.models import Entry, Posting
 from peerfund.lending.models import Investment, Loan, Receivable, Repayment, RepaymentInstalment
 from peerfund.lending.schedules import Instalment, Method, Terms, build_schedule, split_among_investors
 from peerfund.notify.services import notify, notify_many
@@ -87,9 +87,7 @@ class _Claim:
     instalment, and its principal there (the penalty runs on that principal)."""
 
     pk: int
-    loan_id: int
     investor_id: int
-    number: int
     principal_fen: int
     principal_left: int
     interest_left: int
@@ -129,7 +127,7 @@ def _open_claims(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], list[_Cla
     )
     for pk, loan_id, investor_id, number, principal, principal_received, interest, interest_received in rows:
         if (loan_id, number) in pairs:
-            found[(loan_id, number)].append(_Claim(pk, loan_id, investor_id, number, principal, principal - principal_received, interest - interest_received))
+            found[(loan_id, number)].append(_Claim(pk, investor_id, principal, principal - principal_received, interest - interest_received))
     return found
 
 
@@ -183,15 +181,10 @@ def _money_specs(repayment: Repayment, loan: Loan, paid_to: dict[int, int], bala
     ]
 
 
-def _available_accounts(user_ids) -> dict[int, ledger.Account]:
-    opened = ledger.accounts_open_many(AccountKind.USER_AVAILABLE, [(pk, "") for pk in set(user_ids)])
-    return {owner: account for (owner, _scope), account in opened.items()}
-
-
 def _pay_investors(loans_paid: list[tuple[Loan, Repayment, dict[int, int]]]) -> None:
     """The money of these repayments, in one go at the custodian."""
     loans = [loan for loan, _r, _p in loans_paid]
-    balances = _available_accounts({loan.borrower_id for loan in loans} | {pk for _l, _r, paid_to in loans_paid for pk in paid_to})
+    balances = ledger.available_accounts_many({loan.borrower_id for loan in loans} | {pk for _l, _r, paid_to in loans_paid for pk in paid_to})
     escrows = _escrows(loans)
     custody_move_many([
         spec for loan, repayment, paid_to in loans_paid for spec in _money_specs(repayment, loan, paid_to, balances, escrows[loan.pk])
@@ -275,11 +268,6 @@ def _tell_investors(loans_paid: list[tuple[Loan, Repayment, dict[int, int]]]) ->
     )
 
 
-def _apply(loan: Loan, allocations: list[Allocation], *, source: str, key: str, on: dt.date) -> Repayment:
-    """Pay one loan's allocations (see `_pay_many`)."""
-    return _pay_many([_Payment(loan, allocations, key)], source=source, on=on, tell_investors=True)[0]
-
-
 def _lock_repaying(loan_id: int, borrower=None) -> Loan:
     loan = Loan.objects.select_for_update(of=("self",)).select_related("borrower", "product").filter(pk=loan_id).first()
     if loan is None or (borrower is not None and loan.borrower_id != borrower.pk):
@@ -332,7 +320,7 @@ def loan_repay(*, borrower, loan_id: int, amount_fen: int | None, trade_password
                 _("Your available balance is %(balance)s.") % {"balance": format_fen(available)},
                 "repay.insufficient", {"field": "amount", "available_fen": available},
             )
-        return _apply(loan, allocate(payable, amount), source=Repayment.Source.MANUAL, key=key, on=today)
+        return _pay_many([_Payment(loan, allocate(payable, amount), key)], source=Repayment.Source.MANUAL, on=today, tell_investors=True)[0]
 
 
 def loans_auto_debit(*, loan_ids: list[int], on: dt.date) -> int:
@@ -354,7 +342,7 @@ def loans_auto_debit(*, loan_ids: list[int], on: dt.date) -> int:
             due[instalment.loan_id].append(instalment)
         # The borrowers' balances are read locked, so what is debited is there at
         # posting time; a concurrent withdrawal waits for the chunk.
-        balance_of = {owner: account.pk for owner, account in _available_accounts(loan.borrower_id for loan in loans).items()}
+        balance_of = {owner: account.pk for owner, account in ledger.available_accounts_many(loan.borrower_id for loan in loans).items()}
         locked = ledger.accounts_lock(balance_of.values())
         available = {owner: locked[pk].balance_fen for owner, pk in balance_of.items()}
         payments = []
@@ -372,7 +360,7 @@ def repayment_notices_daily(*, on: dt.date) -> int:
     """One "money received" notice per investor for the day's debits, with the total
     and the number of loans, instead of one per loan."""
     received = (
-        ledger.Posting.objects.filter(
+        Posting.objects.filter(
             # booked on the day the close ran (on or after `on`), found by their keys
             entry__business_date__gte=on, entry__kind=EntryKind.REPAYMENT_DISTRIBUTE, entry__key__startswith=f"repay-distribute:auto:{on.isoformat()}:",
             amount_fen__gt=0, account__kind=AccountKind.USER_AVAILABLE,

@@ -73,6 +73,14 @@ def claim_price(listing: ClaimListing, principal_fen: int, on: dt.date) -> tuple
     return price, fee
 
 
+def claims_on_sale(*, limit: int) -> list[tuple[ClaimListing, int]]:
+    """The newest listings for sale, each with what ¥100 of it (or the rest, if less)
+    costs today — what the claims market shows."""
+    today = clock.business_date()
+    listings = ClaimListing.objects.filter(status=ClaimListing.Status.LISTED).select_related("investment__loan__product").order_by("-id")[:limit]
+    return [(listing, claim_price(listing, min(10_000, listing.left_fen), today)[0] if listing.left_fen else 0) for listing in listings]
+
+
 def _loan_overdue(loan: Loan) -> bool:
     return loan.instalments.filter(status=RepaymentInstalment.Status.OVERDUE).exists()
 
