@@ -12,6 +12,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from peerfund.accounts.api import router as me_router
 from peerfund.core.errors import ApplicationError
+from peerfund.crowdfunding.api import router as crowdfunding_router
 from peerfund.funds.api import router as funds_router
 from peerfund.lending.api import router as lending_router
 
@@ -67,3 +68,4 @@ def http_error(request, exc: HttpError):
 api.add_router("/me", me_router)
 api.add_router("/funds", funds_router)
 api.add_router("/loans", lending_router)
+api.add_router("/crowdfunding", crowdfunding_router)

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "peerfund.backoffice",
     "peerfund.risk",
     "peerfund.lending",
+    "peerfund.crowdfunding",
     "peerfund.contracts",
     "peerfund.cob",
     "peerfund.demo",
@@ -301,6 +302,23 @@ PEERFUND_AML_LARGE_FEN = env_int("PEERFUND_AML_LARGE_FEN", 5_000_000)
 # Outstanding borrowing caps across all of a borrower's loans (2016 rules).
 PEERFUND_BORROW_CAP_PERSON_FEN = env_int("PEERFUND_BORROW_CAP_PERSON_FEN", 20_000_000)
 PEERFUND_BORROW_CAP_FIRM_FEN = env_int("PEERFUND_BORROW_CAP_FIRM_FEN", 100_000_000)
+# Reward crowdfunding: the platform fee on a successful project (per-project override
+# in the back office), the payout stages (a share after T+N days, the rest when
+# backers confirm delivery or after a quiet period with no open complaint), the
+# longest funding period, the machine review's banned words, the owners' reply-time
+# target, and the risk alerts (a day's pledges above N times the project's daily
+# average; N open complaints on one project).
+PEERFUND_CF_FEE_RATE = env_str("PEERFUND_CF_FEE_RATE", "0.05")
+PEERFUND_CF_FIRST_PAYOUT_SHARE = env_str("PEERFUND_CF_FIRST_PAYOUT_SHARE", "0.70")
+PEERFUND_CF_FIRST_PAYOUT_DAYS = env_int("PEERFUND_CF_FIRST_PAYOUT_DAYS", 7)
+PEERFUND_CF_FINAL_PAYOUT_DAYS = env_int("PEERFUND_CF_FINAL_PAYOUT_DAYS", 90)
+PEERFUND_CF_AUTO_RECEIVE_DAYS = env_int("PEERFUND_CF_AUTO_RECEIVE_DAYS", 15)
+PEERFUND_CF_MAX_DAYS = env_int("PEERFUND_CF_MAX_DAYS", 60)
+PEERFUND_CF_BANNED_WORDS = env_list("PEERFUND_CF_BANNED_WORDS", ["赌博", "博彩", "彩票", "保本", "保收益", "稳赚", "高回报", "传销", "gambling", "guaranteed return"])
+PEERFUND_CF_REPLY_TARGET_HOURS = env_int("PEERFUND_CF_REPLY_TARGET_HOURS", 24)
+PEERFUND_CF_SPIKE_FACTOR = env_int("PEERFUND_CF_SPIKE_FACTOR", 5)
+PEERFUND_CF_SPIKE_MIN_FEN = env_int("PEERFUND_CF_SPIKE_MIN_FEN", 1_000_000)
+PEERFUND_CF_COMPLAINT_CLUSTER = env_int("PEERFUND_CF_COMPLAINT_CLUSTER", 3)
 PEERFUND_UPLOAD_MAX_BYTES = env_int("PEERFUND_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
 # An application carries up to four documents; money API calls hash the whole body.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * PEERFUND_UPLOAD_MAX_BYTES

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from peerfund.accounts.models import PROVINCES
 from peerfund.accounts.questionnaire import QUESTIONS
 from peerfund.core.forms import BootstrapFormMixin
 
@@ -53,3 +54,12 @@ class QuestionnaireForm(BootstrapFormMixin, forms.Form):
 
 class InviteCodeForm(BootstrapFormMixin, forms.Form):
     invite_code = forms.CharField(label=_("Invitation code"), max_length=12)
+
+
+class AddressForm(BootstrapFormMixin, forms.Form):
+    recipient = forms.CharField(label=_("Recipient"), max_length=30)
+    phone = forms.CharField(label=_("Mobile number"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    province = forms.ChoiceField(label=_("Province"), choices=[(p, p) for p in PROVINCES])
+    city = forms.CharField(label=_("City"), max_length=30)
+    street = forms.CharField(label=_("Street address"), max_length=120)
+    make_default = forms.BooleanField(label=_("Make this my default address"), required=False)

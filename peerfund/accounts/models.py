@@ -184,3 +184,34 @@ class InvitationReward(models.Model):
 
     def __str__(self) -> str:
         return f"reward to {self.inviter_id} for {self.invitee_id}"
+
+
+PROVINCES = (
+    "北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽", "福建", "江西", "山东",
+    "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川", "贵州", "云南", "西藏", "陕西", "甘肃", "青海", "宁夏",
+    "新疆", "香港", "澳门", "台湾",
+)
+
+
+class ShippingAddress(models.Model):
+    """An entry of the user's address book (where crowdfunding rewards are sent).
+    The recipient, phone and street are personal data and encrypted; the province is
+    kept plain so project owners can see where their backers are, in aggregate."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="addresses")
+    recipient = EncryptedTextField()
+    phone = EncryptedTextField()
+    province = models.CharField(max_length=8, choices=[(p, p) for p in PROVINCES])
+    city = models.CharField(max_length=30)
+    street = EncryptedTextField()
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "id"]
+
+    def __str__(self) -> str:
+        return f"address {self.pk} of user {self.user_id}"
+
+    def one_line(self) -> str:
+        return f"{self.recipient} {self.phone} {self.province}{self.city}{self.street}"

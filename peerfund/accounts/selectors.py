@@ -1,7 +1,7 @@
 """Reads on users, their cards, verifications and API tokens."""
 from django.http import Http404
 
-from peerfund.accounts.models import ApiToken, BankCard, User
+from peerfund.accounts.models import ApiToken, BankCard, ShippingAddress, User
 from peerfund.core.fields import blind_index_for
 
 
@@ -27,3 +27,15 @@ def card_get_for_user(user: User, card_id: int) -> BankCard:
     if card is None:
         raise Http404
     return card
+
+
+def addresses_of(user: User):
+    return ShippingAddress.objects.filter(user=user)
+
+
+def address_get_for_user(user: User, address_id: int) -> ShippingAddress:
+    """One of the user's own addresses; anyone else's is a 404."""
+    address = addresses_of(user).filter(pk=address_id).first()
+    if address is None:
+        raise Http404
+    return address

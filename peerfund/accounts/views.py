@@ -1,19 +1,17 @@
 """User-centre pages (我的账户): verification, cards, risk profile, security,
 invitations and messages. Each parses input, calls one service and renders."""
-import io
-
-import qrcode
-import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from peerfund.accounts.adapter import INVITE_SESSION_KEY
 from peerfund.accounts.forms import (
+    AddressForm,
     CardForm,
     EnterpriseVerificationForm,
     InviteCodeForm,
@@ -22,7 +20,8 @@ from peerfund.accounts.forms import (
     TradePasswordForm,
 )
 from peerfund.accounts.models import InvitationReward, Verification
-from peerfund.accounts.selectors import card_get_for_user, cards_of
+from peerfund.accounts.selectors import address_get_for_user, addresses_of, card_get_for_user, cards_of
+from peerfund.accounts.services import addresses as address_services
 from peerfund.accounts.services import cards as card_services
 from peerfund.accounts.services.identity import verification_submit_enterprise, verification_submit_person, verified_identity
 from peerfund.accounts.services.invitations import invitation_accept, invite_code_of
@@ -32,6 +31,7 @@ from peerfund.accounts.services.tiers import cumulative_invested_fen, tiers, use
 from peerfund.core.errors import ApplicationError
 from peerfund.core.forms import add_application_error
 from peerfund.core.masking import mask_id_number, mask_name
+from peerfund.core.qr import qr_svg
 from peerfund.notify.events import EVENTS
 from peerfund.notify.selectors import messages_of
 from peerfund.notify.services import channels_for, message_mark_read, preference_set
@@ -102,6 +102,26 @@ def card_action(request, card_id: int, action: str):
 
 
 @login_required
+def addresses(request):
+    form = AddressForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if _run(request, form, lambda d: address_services.address_save(user=request.user, **d), _("Address saved.")):
+            back = request.GET.get("next", "")  # from the pledge form: back to it
+            if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+                return redirect(back)
+            return redirect("accounts:addresses")
+    return render(request, "accounts/addresses.html", {"form": form, "addresses": addresses_of(request.user)})
+
+
+@login_required
+@require_POST
+def address_remove(request, address_id: int):
+    address_services.address_remove(user=request.user, address=address_get_for_user(request.user, address_id))
+    messages.success(request, _("Address removed."))
+    return redirect("accounts:addresses")
+
+
+@login_required
 def risk(request):
     form = QuestionnaireForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -122,13 +142,6 @@ def security(request):
     return render(request, "accounts/security.html", {"form": form, "has_password": has_password})
 
 
-def _qr_svg(text: str) -> str:
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return buffer.getvalue().decode()
-
-
 @login_required
 def invite(request):
     code = invite_code_of(request.user)
@@ -140,7 +153,7 @@ def invite(request):
     context = {
         "code": code,
         "link": link,
-        "qr_svg": _qr_svg(link),
+        "qr_svg": qr_svg(link),
         "form": form if request.user.invited_by_id is None else None,
         "invitees": request.user.invitees.all()[:50],
         "rewards": InvitationReward.objects.filter(inviter=request.user),

@@ -26,6 +26,9 @@ class StaffPermission(models.Model):
             ("manage_products", _("Manage loan products")),
             ("review_loans", _("Review loan applications")),
             ("collect_debts", _("Work overdue loans: collection tasks, contacts, promises to pay")),
+            ("review_projects", _("Review crowdfunding projects")),
+            ("manage_crowdfunding", _("Crowdfunding categories, project fees, owner defaults")),
+            ("handle_complaints", _("Handle backers' complaints")),
         ]
 
     def __str__(self) -> str:

@@ -59,6 +59,21 @@ EVENTS: dict[str, Event] = {
     "claim.withdrawn": Event(_("Claim taken off sale"), _("Your claim in {loan} was taken off sale because the loan is overdue.")),
     "auto_invest.invested": Event(_("Auto-invest bid for you"), _("{explanation}")),
     "risk.assessed": Event(_("Risk assessment done"), _("Your risk level is {level}, valid until {expires}.")),
+    "project.published": Event(_("Project published"), _("{project} passed review and takes pledges until {deadline}.")),
+    "project.rejected": Event(_("Project not approved"), _("{project} was not approved: {reasons}. Change it and submit it again.")),
+    "project.succeeded_backer": Event(_("Project funded"), _("{project} reached its goal ({amount} of {goal}); your pledge was paid to its escrow at the bank."), sms=True),
+    "project.succeeded_owner": Event(_("Your project is funded"), _("{project} raised {amount} of {goal}. Payouts follow the schedule on your project dashboard."), sms=True),
+    "project.failed_backer": Event(_("Project not funded"), _("{project} did not reach its goal; your {pledged} is unfrozen and back in your balance."), sms=True),
+    "project.failed_owner": Event(_("Your project was not funded"), _("{project} raised {amount} of {goal}; every pledge was released to its backer.")),
+    "project.payout": Event(_("Payout made"), _("Payout {stage} of {project}: {amount} was paid to your balance (platform fee {fee}).")),
+    "project.refunded": Event(_("Refund from a project"), _("The owner of {project} did not deliver: {amount} was refunded to your balance."), sms=True),
+    "project.update": Event(_("Project update"), _("{project} posted an update: {title}")),
+    "project.question": Event(_("New question on your project"), _("A backer asked a question on {project}. Answer within 24 hours.")),
+    "project.message": Event(_("New private message"), _("You have a new message about {project}.")),
+    "comment.replied": Event(_("Reply to your comment"), _("Someone replied to your comment on {project}.")),
+    "reward.shipped": Event(_("Reward shipped"), _("Your reward from {project} was sent ({carrier} {tracking}). Confirm when it arrives.")),
+    "complaint.filed": Event(_("Complaint from a backer"), _("A backer of {project} filed a complaint; customer service will look at it.")),
+    "complaint.handled": Event(_("Complaint handled"), _("Your complaint about {project} was handled: {resolution}")),
 }
 
 

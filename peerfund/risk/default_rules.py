@@ -2,7 +2,7 @@
 fresh platform, or a test database just flushed). Operators then own the rules:
 disabling or changing one never brings the default back."""
 
-EVENTS = ["registration", "login", "application", "bid", "pledge", "deposit", "withdrawal"]
+EVENTS = ["registration", "login", "application", "bid", "pledge", "project", "deposit", "withdrawal"]
 DEFAULTS = [
     *[(event, "Blacklisted", "blacklisted", "reject", 10, "Internal or external blacklist hit") for event in EVENTS],
     ("registration", "Device farm", "accounts_per_device_24h >= 5", "reject", 20, "Five or more accounts used this device in 24 h"),

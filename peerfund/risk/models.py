@@ -36,6 +36,7 @@ class Event(models.TextChoices):
     APPLICATION = "application", _("Loan application")
     BID = "bid", _("Bid")
     PLEDGE = "pledge", _("Pledge")
+    PROJECT = "project", _("Crowdfunding project")
     DEPOSIT = "deposit", _("Deposit")
     WITHDRAWAL = "withdrawal", _("Withdrawal")
 

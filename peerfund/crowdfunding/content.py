@@ -1,0 +1,47 @@
+"""User content on project pages: rich text sanitised with nh3 (stories, updates),
+and cover images checked by what they are, not by what they claim to be."""
+import nh3
+from django.conf import settings
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from peerfund.crowdfunding.errors import refuse
+
+# What the story editor may produce: text structure, links, images. No scripts,
+# styles, event handlers or frames; links get rel="noopener noreferrer nofollow".
+RICH_TAGS = {"p", "br", "h2", "h3", "h4", "strong", "b", "em", "i", "u", "s", "blockquote", "ul", "ol", "li", "a", "img", "hr", "figure", "figcaption"}
+RICH_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height"}}
+IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+MAX_PIXELS = 40_000_000
+
+
+def sanitise_rich_text(html: str) -> str:
+    return nh3.clean(
+        html or "", tags=RICH_TAGS, attributes=RICH_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    ).strip()
+
+
+def plain_text(html: str) -> str:
+    """The words of a rich text (for the banned-words check and share descriptions)."""
+    return nh3.clean(html or "", tags=set()).strip()
+
+
+def check_image(upload, field: str = "cover") -> None:
+    """Refuse an upload that is too large or is not a JPEG, PNG, WebP or GIF image."""
+    limit = settings.PEERFUND_UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise refuse(_("An image may be at most %(mb)s MB.") % {"mb": limit // (1024 * 1024)}, "project.image_size", field)
+    try:
+        with Image.open(upload) as image:
+            kind = image.format
+            too_big = image.width * image.height > MAX_PIXELS
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        kind, too_big = None, False
+    finally:
+        upload.seek(0)
+    if kind not in IMAGE_FORMATS:
+        raise refuse(_("Upload a JPEG, PNG, WebP or GIF image."), "project.image_type", field)
+    if too_big:
+        raise refuse(_("The image has too many pixels."), "project.image_pixels", field)

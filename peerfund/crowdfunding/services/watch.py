@@ -1,0 +1,54 @@
+"""Risk alerts on crowdfunding (raised for the risk team, shown in the back office):
+a day's pledges far above the project's own daily average (a funding spike, often
+self-backing or a bought campaign), and complaints clustering on one project."""
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Count, Sum
+
+from peerfund.core import clock
+from peerfund.core.alerts import alert_raise
+from peerfund.core.models import Alert
+from peerfund.crowdfunding.models import Complaint, Pledge, Project
+
+
+def _raise_once(kind: str, ref: str, message: str, data: dict) -> bool:
+    if Alert.objects.filter(kind=kind, ref=ref).exists():
+        return False
+    alert_raise(kind=kind, ref=ref, message=message, data=data)
+    return True
+
+
+def funding_spikes(*, on: dt.date) -> int:
+    """Alert when the 24 h of `on` brought more than N times the project's average
+    day before it (and at least a minimum amount)."""
+    start, end = clock.day_start(on), clock.day_start(on + dt.timedelta(days=1))
+    raised = 0
+    day_totals = (Pledge.objects.filter(project__status=Project.Status.FUNDING, created_at__gte=start, created_at__lt=end)
+                  .values("project_id").annotate(total=Sum("amount_fen")))
+    for row in day_totals:
+        project = Project.objects.get(pk=row["project_id"])
+        days_before = (on - project.published_on).days
+        before = Pledge.objects.filter(project=project, created_at__lt=start).aggregate(total=Sum("amount_fen"))["total"] or 0
+        average = before / days_before if days_before > 0 else 0
+        if row["total"] >= settings.PEERFUND_CF_SPIKE_MIN_FEN and row["total"] > settings.PEERFUND_CF_SPIKE_FACTOR * average:
+            raised += _raise_once(
+                "crowdfunding.spike", f"project:{project.pk}:{on.isoformat()}",
+                f"Project {project.pk} took {row['total']} fen on {on}, against a daily average of {int(average)} fen before",
+                {"project": project.pk, "day_fen": row["total"], "average_fen": int(average)},
+            )
+    return raised
+
+
+def complaint_clusters(*, on: dt.date) -> int:
+    """Alert when a project has N or more open complaints."""
+    raised = 0
+    rows = (Complaint.objects.filter(status=Complaint.Status.OPEN).values("pledge__project_id").annotate(n=Count("id"))
+            .filter(n__gte=settings.PEERFUND_CF_COMPLAINT_CLUSTER))
+    for row in rows:
+        project_id = row["pledge__project_id"]
+        raised += _raise_once(
+            "crowdfunding.complaints", f"project:{project_id}:{row['n']}",
+            f"Project {project_id} has {row['n']} open complaints", {"project": project_id, "open": row["n"]},
+        )
+    return raised
