@@ -2,6 +2,7 @@
 and cover images checked by what they are, not by what they claim to be."""
 import nh3
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -31,7 +32,7 @@ def check_image(upload, field: str = "cover") -> None:
     """Refuse an upload that is too large or is not a JPEG, PNG, WebP or GIF image."""
     limit = settings.PEERFUND_UPLOAD_MAX_BYTES
     if upload.size > limit:
-        raise refuse(_("An image may be at most %(mb)s MB.") % {"mb": limit // (1024 * 1024)}, "project.image_size", field)
+        raise refuse(_("An image may be at most %(size)s.") % {"size": filesizeformat(limit)}, "project.image_size", field)
     try:
         with Image.open(upload) as image:
             kind = image.format

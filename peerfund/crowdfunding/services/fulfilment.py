@@ -9,9 +9,15 @@ from django.utils.translation import gettext as _
 
 from peerfund.core import clock
 from peerfund.core.audit import audit_record
+from peerfund.core.errors import NotFound
 from peerfund.crowdfunding.errors import refuse
 from peerfund.crowdfunding.models import Complaint, Pledge
 from peerfund.notify.services import notify
+
+
+def _current(pledge: Pledge) -> Pledge:
+    """The pledge as it is now, locked (call inside a transaction)."""
+    return Pledge.objects.select_for_update(of=("self",)).select_related("project", "tier", "backer").get(pk=pledge.pk)
 
 
 def _waiting(pledge: Pledge) -> None:
@@ -22,25 +28,29 @@ def _waiting(pledge: Pledge) -> None:
 def pledge_ship(*, owner, pledge: Pledge, carrier: str = "", tracking_no: str = "") -> Pledge:
     """The owner marks a reward sent: with carrier and tracking number when it is
     shipped, without for a reward handed over otherwise (a download, a ticket)."""
-    if pledge.project.owner_id != owner.pk:
-        raise refuse(_("Only the project's owner ships its rewards."), "delivery.not_owner")
-    _waiting(pledge)
     carrier, tracking_no = carrier.strip(), tracking_no.strip()
-    if pledge.tier and pledge.tier.needs_shipping and not (carrier and tracking_no):
-        raise refuse(_("Give the carrier and the tracking number."), "delivery.tracking", "tracking_no")
-    pledge.delivery, pledge.carrier, pledge.tracking_no, pledge.shipped_on = Pledge.Delivery.SHIPPED, carrier, tracking_no, clock.business_date()
-    pledge.save(update_fields=["delivery", "carrier", "tracking_no", "shipped_on"])
-    audit_record(actor=owner, action="pledge.shipped", obj=pledge, data={"carrier": carrier, "tracking_no": tracking_no})
+    with transaction.atomic():
+        pledge = _current(pledge)
+        if pledge.project.owner_id != owner.pk:
+            raise refuse(_("Only the project's owner ships its rewards."), "delivery.not_owner")
+        _waiting(pledge)
+        if pledge.tier and pledge.tier.needs_shipping and not (carrier and tracking_no):
+            raise refuse(_("Give the carrier and the tracking number."), "delivery.tracking", "tracking_no")
+        pledge.delivery, pledge.carrier, pledge.tracking_no, pledge.shipped_on = Pledge.Delivery.SHIPPED, carrier, tracking_no, clock.business_date()
+        pledge.save(update_fields=["delivery", "carrier", "tracking_no", "shipped_on"])
+        audit_record(actor=owner, action="pledge.shipped", obj=pledge, data={"carrier": carrier, "tracking_no": tracking_no})
     notify(user=pledge.backer, event="reward.shipped", context={"project": pledge.project.title, "carrier": carrier or "-", "tracking": tracking_no or "-"},
            url="/projects/pledges/")
     return pledge
 
 
 def pledge_confirm(*, backer, pledge: Pledge) -> Pledge:
-    if pledge.backer_id != backer.pk:
-        raise refuse(_("No such pledge."), "not_found")
-    _waiting(pledge)
-    _receive([pledge], actor=backer, reason="confirmed by the backer")
+    with transaction.atomic():
+        pledge = _current(pledge)
+        if pledge.backer_id != backer.pk:
+            raise NotFound(_("No such pledge."), "not_found")
+        _waiting(pledge)
+        _receive([pledge], actor=backer, reason="confirmed by the backer")
     return pledge
 
 
@@ -66,17 +76,19 @@ def rewards_auto_receive(*, on: dt.date) -> int:
 
 
 def complaint_file(*, backer, pledge: Pledge, text: str) -> Complaint:
-    if pledge.backer_id != backer.pk:
-        raise refuse(_("No such pledge."), "not_found")
-    if pledge.status != Pledge.Status.SETTLED:
-        raise refuse(_("Complaints are about rewards of successful projects."), "complaint.not_settled")
     text = (text or "").strip()
     if not text:
         raise refuse(_("Say what went wrong."), "complaint.text", "text")
-    if pledge.complaints.filter(status=Complaint.Status.OPEN).exists():
-        raise refuse(_("You already have an open complaint about this pledge."), "complaint.open")
-    complaint = Complaint.objects.create(pledge=pledge, text=text[:1000])
-    audit_record(actor=backer, action="complaint.filed", obj=complaint)
+    with transaction.atomic():
+        pledge = _current(pledge)
+        if pledge.backer_id != backer.pk:
+            raise NotFound(_("No such pledge."), "not_found")
+        if pledge.status not in (Pledge.Status.SETTLED, Pledge.Status.REFUNDED):
+            raise refuse(_("Complaints are about rewards of successful projects."), "complaint.not_settled")
+        if pledge.complaints.filter(status=Complaint.Status.OPEN).exists():
+            raise refuse(_("You already have an open complaint about this pledge."), "complaint.open")
+        complaint = Complaint.objects.create(pledge=pledge, text=text[:1000])
+        audit_record(actor=backer, action="complaint.filed", obj=complaint)
     notify(user=pledge.project.owner, event="complaint.filed", context={"project": pledge.project.title}, url=f"/projects/{pledge.project_id}/dashboard/")
     return complaint
 

@@ -138,14 +138,16 @@ def project_submit(*, owner, project: Project, origin: Origin = UNKNOWN_ORIGIN) 
         project = Project.objects.select_for_update().get(pk=project.pk)
         _assert_editable(project)
         project.review_reasons = reasons
-        if reasons:
+        if reasons:  # recorded, then refused once the record is committed
             project.save(update_fields=["review_reasons"])
             audit_record(actor=owner, action="project.machine_refused", obj=project, reason="; ".join(reasons))
-            raise refuse(" ".join(reasons), "project.machine_review", reasons=reasons)
-        project.owner_kind = verified_identity(owner).kind
-        if project.status == Project.Status.REJECTED:
-            transition(project, Project.Status.DRAFT, actor=owner, reason="resubmitted", fields=("review_reasons", "owner_kind"))
-        transition(project, Project.Status.IN_REVIEW, actor=owner, reason="machine review passed", fields=("review_reasons", "owner_kind"))
+        else:
+            project.owner_kind = verified_identity(owner).kind
+            if project.status == Project.Status.REJECTED:
+                transition(project, Project.Status.DRAFT, actor=owner, reason="resubmitted", fields=("review_reasons", "owner_kind"))
+            transition(project, Project.Status.IN_REVIEW, actor=owner, reason="machine review passed", fields=("review_reasons", "owner_kind"))
+    if reasons:
+        raise refuse(" ".join(reasons), "project.machine_review", reasons=reasons)
     return project
 
 

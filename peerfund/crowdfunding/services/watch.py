@@ -21,7 +21,8 @@ def _raise_once(kind: str, ref: str, message: str, data: dict) -> bool:
 
 def funding_spikes(*, on: dt.date) -> int:
     """Alert when the 24 h of `on` brought more than N times the project's average
-    day before it (and at least a minimum amount)."""
+    day before it (and at least a minimum amount); a project's first day has no
+    history to compare with."""
     start, end = clock.day_start(on), clock.day_start(on + dt.timedelta(days=1))
     raised = 0
     day_totals = (Pledge.objects.filter(project__status=Project.Status.FUNDING, created_at__gte=start, created_at__lt=end)
@@ -29,6 +30,8 @@ def funding_spikes(*, on: dt.date) -> int:
     for row in day_totals:
         project = Project.objects.get(pk=row["project_id"])
         days_before = (on - project.published_on).days
+        if days_before < 1:  # no history yet to compare the day with
+            continue
         before = Pledge.objects.filter(project=project, created_at__lt=start).aggregate(total=Sum("amount_fen"))["total"] or 0
         average = before / days_before if days_before > 0 else 0
         if row["total"] >= settings.PEERFUND_CF_SPIKE_MIN_FEN and row["total"] > settings.PEERFUND_CF_SPIKE_FACTOR * average:
