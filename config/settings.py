@@ -212,6 +212,12 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
+# Only the public part of the uploads — crowdfunding covers and story images, under
+# media/projects/ — is ever served; loan documents and contracts go through views
+# that check who asks. In production a web server or CDN may serve /media/projects/
+# instead (docs/deployment.md); this keeps the demo and a single-box setup whole.
+PEERFUND_SERVE_PROJECT_MEDIA = env_bool("PEERFUND_SERVE_PROJECT_MEDIA", True)
 
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:

@@ -1,5 +1,9 @@
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from config.api import api
 from peerfund.accounts import signup as signup_views
@@ -27,6 +31,11 @@ urlpatterns = [
     path("sandbox/", include("peerfund.sandbox.urls")),
     path("django-admin/", admin.site.urls),
 ]
+
+if settings.PEERFUND_SERVE_PROJECT_MEDIA:
+    urlpatterns.append(
+        re_path(r"^media/projects/(?P<path>.*)$", serve, {"document_root": Path(settings.MEDIA_ROOT) / "projects"}, name="project_media")
+    )
 
 handler403 = "peerfund.web.views.error_403"
 handler404 = "peerfund.web.views.error_404"

@@ -40,6 +40,7 @@ class BasicsForm(BootstrapFormMixin, forms.Form):
 
 class StoryForm(BootstrapFormMixin, forms.Form):
     story = forms.CharField(label=_("Story (HTML allowed: paragraphs, headings, lists, links, images)"), widget=forms.Textarea(attrs={"rows": 12}), max_length=50_000)
+    image = forms.FileField(label=_("Add an image at the end of the story (optional)"), required=False)
     video_url = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")
 
 

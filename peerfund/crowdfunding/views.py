@@ -168,7 +168,7 @@ def _step_form(project: Project, step: str, data=None, files=None):
                    "allow_no_reward": project.allow_no_reward, "goal": format_fen(project.goal_fen, symbol=False) if project.goal_fen else ""}
         return cf_forms.BasicsForm(data, files, initial=initial)
     if step == "story":
-        return cf_forms.StoryForm(data, initial={"story": project.story, "video_url": project.video_url})
+        return cf_forms.StoryForm(data, files, initial={"story": project.story, "video_url": project.video_url})
     if step == "risk":
         return cf_forms.RiskForm(data, initial={"risk_statement": project.risk_statement})
     return cf_forms.TierForm(data, initial={"delivery_month": cf_forms.delivery_month_default().strftime("%Y-%m"), "needs_shipping": True})
@@ -177,7 +177,11 @@ def _step_form(project: Project, step: str, data=None, files=None):
 def _save_step(owner, project: Project, step: str, data: dict):
     if step == "basics":
         return projects.project_update(owner=owner, project=project, cover=data.pop("cover", None), goal_fen=data.pop("goal"), **data)
-    if step in ("story", "risk"):
+    if step == "story":
+        image = data.pop("image", None)
+        project = projects.project_update(owner=owner, project=project, **data)
+        return projects.project_story_image_add(owner=owner, project=project, image=image) if image else project
+    if step == "risk":
         return projects.project_update(owner=owner, project=project, **data)
     return projects.tier_save(owner=owner, project=project, title=data["title"], description=data["description"], price_fen=data["price"], limit=data["limit"],
                               delivery_month=data["delivery_month"], needs_shipping=data["needs_shipping"], shipping_fee_fen=data["shipping_fee"] or 0)
@@ -191,7 +195,8 @@ def project_edit(request, project_id: int, step: str):
     form = _step_form(project, step, request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         if _run(request, form, lambda d: _save_step(request.user, project, step, dict(d)), _("Saved.")):
-            following = step if step == "rewards" else STEPS[min(STEPS.index(step) + 1, len(STEPS) - 1)]
+            stay = step == "rewards" or (step == "story" and request.FILES.get("image"))
+            following = step if stay else STEPS[min(STEPS.index(step) + 1, len(STEPS) - 1)]
             return redirect("crowdfunding:edit", project_id=project.pk, step=following)
     return render(request, "crowdfunding/edit.html", {"project": project, "step": step, "steps": STEPS, "form": form, "tiers": project.tiers.all(),
                                                      "editable": project.status in Project.EDITABLE})

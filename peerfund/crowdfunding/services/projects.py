@@ -3,9 +3,12 @@ story, rewards, risk statement), submits it; machine review checks it at once an
 person reviews what passes. A rejected project can be changed and submitted again.
 Every move is audited (core.transitions), with the reasons."""
 import datetime as dt
+import uuid
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -67,6 +70,18 @@ def project_update(*, owner, project: Project, cover=None, **fields) -> Project:
         setattr(project, name, value.strip() if isinstance(value, str) else value)
     project.save()
     return project
+
+
+def project_story_image_add(*, owner, project: Project, image) -> str:
+    """Store an image for the story (checked like the cover) and add it at the end of
+    the story; returns its URL, which the owner may also place elsewhere."""
+    _assert_editable(project)
+    check_image(image, field="image")
+    name = default_storage.save(f"projects/story/{project.pk}/{uuid.uuid4().hex}{Path(image.name).suffix.lower()[:5]}", image)
+    url = default_storage.url(name)
+    project.story = sanitise_rich_text(f'{project.story}<p><img src="{url}" alt=""></p>')
+    project.save(update_fields=["story", "updated_at"])
+    return url
 
 
 def tier_save(*, owner, project: Project, tier: RewardTier | None = None, title: str, description: str, price_fen: int, limit: int | None,

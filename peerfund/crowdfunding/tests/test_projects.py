@@ -109,3 +109,27 @@ def test_rewards_need_a_price_and_a_future_delivery(project_owner):
     with pytest.raises(CrowdfundingError):
         tier_save(owner=project_owner, project=project, title="x", description="y", price_fen=100_00, limit=None,
                   delivery_month=next_month().replace(year=2000), needs_shipping=True)
+
+
+def test_story_images_are_checked_and_added_to_the_story(project_owner):
+    from peerfund.crowdfunding.services.projects import project_story_image_add
+
+    project = draft_project(project_owner)
+    url = project_story_image_add(owner=project_owner, project=project, image=png("photo.png"))
+    project.refresh_from_db()
+    assert url.startswith("/media/projects/story/") and f'<img src="{url}" alt="">' in project.story
+    with pytest.raises(CrowdfundingError) as refusal:
+        project_story_image_add(owner=project_owner, project=project, image=SimpleUploadedFile("a.gif", b"GIF89a-not-really"))
+    assert refusal.value.extra["field"] == "image"
+
+
+def test_project_images_are_served_and_private_uploads_are_not(project_owner, settings):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.test import Client
+
+    project = draft_project(project_owner)
+    assert Client().get(project.cover.url).status_code == 200
+    default_storage.save("contracts/2026/11/secret.pdf", ContentFile(b"%PDF"))
+    assert Client().get("/media/contracts/2026/11/secret.pdf").status_code == 404
+    assert Client(raise_request_exception=False).get("/media/projects/../contracts/2026/11/secret.pdf").status_code == 400
