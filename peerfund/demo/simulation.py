@@ -4,8 +4,9 @@ few weeks of money history, all made through the same services real users go thr
 withdrawals under the rules, claim sales, invitations), with the platform clock moved
 day by day and the daily close run every evening (debits, overdue, collection,
 reconciliation, ledger check). Loans are serviced through it: one repaid on time, one
-overdue with a collection task, a claim sold on. Later capabilities add their
-own history here.
+overdue with a collection task, a claim sold on. Crowdfunding projects are funded,
+fail, ship rewards and take questions (demo/crowdfunding.py). Later capabilities add
+their own history here.
 """
 
 import datetime as dt
@@ -28,6 +29,7 @@ from peerfund.backoffice.roles import staff_with_role
 from peerfund.cob.services import close_run
 from peerfund.core import clock
 from peerfund.custody.services import custody_move, custody_platform_fund, platform_accounts_open
+from peerfund.demo.crowdfunding import CrowdfundingDemo
 from peerfund.funds.selectors import asset_overview
 from peerfund.funds.services.deposits import deposit_order_create, deposit_order_paid
 from peerfund.funds.services.withdrawals import withdrawal_request
@@ -138,7 +140,10 @@ def _deposit(user: User, amount: int, key: str) -> None:
     deposit_order_paid(order_no=order.order_no)
 
 
-def _simulate_day(day: dt.date, users: dict[str, User], rng: random.Random) -> None:
+def _simulate_day(day: dt.date, users: dict[str, User], rng: random.Random, held: dict[int, int]) -> None:
+    """A day of deposits, amounts reserved and released, a claim sale, a withdrawal.
+    `held` is what the simulation itself froze per user (pledges freeze money too,
+    and only the daily close may release those)."""
     investors = [users[name] for name in INVESTORS]
     tag = day.isoformat()
     for user in investors:
@@ -155,7 +160,8 @@ def _simulate_day(day: dt.date, users: dict[str, User], rng: random.Random) -> N
                 f"demo-freeze-{user.pk}-{tag}",
                 "demo: amount reserved for a bid",
             )
-        frozen = ledger.user_accounts(user)[AccountKind.USER_FROZEN].balance_fen
+            held[user.pk] = held.get(user.pk, 0) + amount
+        frozen = held.get(user.pk, 0)
         if frozen and rng.random() < 0.25:
             _book(
                 EntryKind.UNFREEZE,
@@ -163,6 +169,7 @@ def _simulate_day(day: dt.date, users: dict[str, User], rng: random.Random) -> N
                 f"demo-unfreeze-{user.pk}-{tag}",
                 "demo: listing failed, bid released",
             )
+            held[user.pk] = 0
     seller, buyer = rng.sample(investors, 2)
     price = 30_000
     if ledger.user_accounts(buyer)[AccountKind.USER_AVAILABLE].balance_fen >= price and rng.random() < 0.15:
@@ -342,6 +349,8 @@ def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print)
         users = _create_people()
         products = _products()
         seasoned = []
+        crowdfunding = CrowdfundingDemo(users, days, rng)
+        held: dict[int, int] = {}
         for offset in range(days, -1, -1):
             day = today - dt.timedelta(days=offset)
             clock.travel_to(day)
@@ -349,13 +358,15 @@ def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print)
                 seasoned = _seasoned_loans(users, products[0])
             if offset == 10 and seasoned:
                 _claim_sale(users, seasoned[0])
-            _simulate_day(day, users, rng)
+            _simulate_day(day, users, rng, held)
+            crowdfunding.day(offset)
             if offset:
                 close_run(on=day)  # the daily close: debits, overdue, collection, reconciliation, ledger check
             if offset % 15 == 0:
                 progress(f"  simulated up to {day}")
         _risk_history(users)
         _lending_market(users, *products)
+        crowdfunding.finish()
         # One large withdrawal waits in the finance review queue.
         lina = users["lina"]
         if asset_overview(lina)["withdrawable_fen"] >= 2_100_000:

@@ -64,6 +64,22 @@ def test_demo_loads_a_consistent_platform_once(capsys):
     collector = Client()
     collector.login(username="collector", password=DEMO_PASSWORD)
     assert "门店周转" in collector.get("/backoffice/lending/collection/").content.decode()
+    # crowdfunding: one funded (first payout made, rewards shipped, a complaint open),
+    # one failed and released, one funding now with Q&A, one waiting for review
+    from peerfund.crowdfunding.models import Complaint, Payout, Pledge, Project
+
+    statuses = dict(Project.objects.values_list("title", "status"))
+    assert statuses["口袋意式咖啡机"] == "successful" and statuses["原创绘本《小鲸鱼回家》"] == "failed"
+    assert statuses["会呼吸的护眼台灯"] == "funding" and statuses["露营折叠桌椅"] == "in_review"
+    assert Payout.objects.get(project__title="口袋意式咖啡机", stage=1).status == "paid"
+    assert Pledge.objects.filter(project__title="口袋意式咖啡机", delivery="shipped").exists()
+    assert not Pledge.objects.filter(project__title="原创绘本《小鲸鱼回家》").exclude(status="released").exists()
+    assert Complaint.objects.filter(status="open").exists()
+    discover = Client().get("/projects/").content.decode()
+    assert "会呼吸的护眼台灯" in discover
+    ops = Client()
+    ops.login(username="ops", password=DEMO_PASSWORD)
+    assert "露营折叠桌椅" in ops.get("/backoffice/crowdfunding/review/").content.decode()
 
 
 def test_demo_logins_are_printed(capsys):
