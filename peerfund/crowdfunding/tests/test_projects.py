@@ -56,7 +56,7 @@ def test_machine_review_lists_every_reason_and_keeps_the_draft(project_owner):
     with pytest.raises(CrowdfundingError) as refusal:
         project_submit(owner=project_owner, project=project)
     reasons = refusal.value.extra["reasons"]
-    assert any("risk statement" in r for r in reasons)
+    assert any(str(_("risk statement")) in r for r in reasons)
     assert any("保本" in r and "稳赚" in r for r in reasons)
     project.refresh_from_db()
     assert project.status == Project.Status.DRAFT and project.review_reasons == reasons
