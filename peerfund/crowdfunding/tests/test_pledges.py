@@ -10,8 +10,8 @@ from peerfund.crowdfunding.errors import CrowdfundingError
 from peerfund.crowdfunding.models import Pledge, Project
 from peerfund.crowdfunding.services.pledges import pledge_cancel, pledge_place
 from peerfund.crowdfunding.services.settlement import project_close
-from peerfund.ledger.selectors import user_balances
 from peerfund.ledger.chart import AccountKind
+from peerfund.ledger.selectors import user_balances
 from peerfund.sandbox.models import BankAccount
 from peerfund.tests_support.crowdfunding import draft_project, published_project
 from peerfund.tests_support.people import TRADE_PASSWORD
