@@ -3,15 +3,17 @@ drafts, submission and analytics, pledges (with an Idempotency-Key), fulfilment,
 comments and updates. Another user's draft, pledge or analytics is a 404."""
 import datetime as dt
 
+from django.contrib.auth import get_user_model
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import File, Router, Schema, UploadedFile
 from ninja.decorators import decorate_view
 from ninja.responses import Status
 
 from peerfund.core.idempotency import idempotent
 from peerfund.crowdfunding.errors import refuse
-from peerfund.crowdfunding.models import Category, Comment, Pledge, Project, RewardTier
+from peerfund.crowdfunding.models import Category, Comment, Pledge, PrivateMessage, Project, ProjectUpdate, RewardTier
 from peerfund.crowdfunding.selectors import (
     Discovery,
     pledge_get_for_backer,
@@ -284,3 +286,100 @@ def comment_create(request, project_id: int, payload: CommentIn):
     parent = get_object_or_404(Comment, pk=payload.parent_id, project=project) if payload.parent_id else None
     comment = community.comment_post(author=request.user, project=project, body=payload.body, is_question=payload.is_question, parent=parent)
     return Status(201, CommentOut.of(comment, project.owner_id))
+
+
+@router.post("/mine/{int:project_id}/cover", response=ProjectDetailOut, summary="Upload my draft's cover image (multipart `image`)")
+def cover_upload(request, project_id: int, image: File[UploadedFile]):
+    project = project_get_for_owner(request.user, project_id)
+    return _detail(projects.project_update(owner=request.user, project=project, cover=image))
+
+
+@router.post("/mine/{int:project_id}/story-images", response={201: dict}, summary="Add an image to my draft's story (multipart `image`)")
+def story_image_upload(request, project_id: int, image: File[UploadedFile]):
+    project = project_get_for_owner(request.user, project_id)
+    return Status(201, {"url": projects.project_story_image_add(owner=request.user, project=project, image=image)})
+
+
+@router.delete("/mine/{int:project_id}/tiers/{int:tier_id}", response={204: None}, summary="Remove a reward from my draft")
+def tier_delete(request, project_id: int, tier_id: int):
+    project = project_get_for_owner(request.user, project_id)
+    projects.tier_remove(owner=request.user, tier=get_object_or_404(RewardTier, pk=tier_id, project=project))
+    return Status(204, None)
+
+
+class UpdateIn(Schema):
+    title: str
+    body_html: str
+    backers_only: bool = False
+
+
+class UpdateOut(Schema):
+    id: int
+    title: str
+    body_html: str
+    backers_only: bool
+    created_at: str
+
+    @staticmethod
+    def of(update: ProjectUpdate) -> "UpdateOut":
+        return UpdateOut(id=update.pk, title=update.title, body_html=update.body, backers_only=update.backers_only, created_at=update.created_at.isoformat())
+
+
+@router.get("/projects/{int:project_id}/updates", response=list[UpdateOut], summary="The project's updates (backers-only ones for its backers and owner)", auth=None)
+def updates(request, project_id: int):
+    project = project_get_public(project_id)
+    visible = project.updates.all()
+    if not (community.is_backer(request.user, project) or request.user.pk == project.owner_id):
+        visible = visible.filter(backers_only=False)
+    return [UpdateOut.of(u) for u in visible]
+
+
+@router.post("/mine/{int:project_id}/updates", response={201: UpdateOut}, summary="Post an update to my project's followers")
+def update_create(request, project_id: int, payload: UpdateIn):
+    project = project_get_for_owner(request.user, project_id)
+    return Status(201, UpdateOut.of(community.update_post(owner=request.user, project=project, title=payload.title, body=payload.body_html,
+                                                         backers_only=payload.backers_only)))
+
+
+@router.put("/projects/{int:project_id}/follow", response=dict, summary="Follow a project (its updates reach you)")
+def follow(request, project_id: int):
+    return {"following": community.follow_set(user=request.user, project=project_get_public(project_id), follow=True)}
+
+
+@router.delete("/projects/{int:project_id}/follow", response=dict, summary="Stop following a project")
+def unfollow(request, project_id: int):
+    return {"following": community.follow_set(user=request.user, project=project_get_public(project_id), follow=False)}
+
+
+class MessageIn(Schema):
+    body: str
+    to_user_id: int | None = None  # the owner writes to one backer; a backer writes to the owner
+
+
+class MessageOut(Schema):
+    id: int
+    from_owner: bool
+    body: str
+    created_at: str
+
+
+@router.get("/projects/{int:project_id}/messages", response=list[MessageOut], summary="My private messages about a project (the owner: with `with_user`)")
+def messages(request, project_id: int, with_user: int | None = None):
+    project = project_get_public(project_id)
+    is_owner = request.user.pk == project.owner_id
+    if not is_owner and not community.is_backer(request.user, project):
+        raise Http404
+    other_id = with_user if is_owner else project.owner_id
+    if other_id is None:
+        return []
+    thread = PrivateMessage.objects.filter(project=project, sender_id__in=(request.user.pk, other_id), recipient_id__in=(request.user.pk, other_id))
+    community.messages_mark_read(user=request.user, project=project, other_id=other_id)
+    return [MessageOut(id=m.pk, from_owner=m.sender_id == project.owner_id, body=m.body, created_at=m.created_at.isoformat()) for m in thread]
+
+
+@router.post("/projects/{int:project_id}/messages", response={201: MessageOut}, summary="Send a private message (owner ↔ backer)")
+def message_create(request, project_id: int, payload: MessageIn):
+    project = project_get_public(project_id)
+    recipient = project.owner if request.user.pk != project.owner_id else get_object_or_404(get_user_model(), pk=payload.to_user_id or 0)
+    message = community.message_send(sender=request.user, project=project, recipient=recipient, body=payload.body)
+    return Status(201, MessageOut(id=message.pk, from_owner=message.sender_id == project.owner_id, body=message.body, created_at=message.created_at.isoformat()))

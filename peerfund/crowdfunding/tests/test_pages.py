@@ -4,6 +4,7 @@
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -183,3 +184,31 @@ def test_reviewer_approves_and_customer_service_handles_a_complaint(project_owne
     service.post("/backoffice/crowdfunding/complaints/", {"complaint": complaint.pk, "decision": "dismiss", "resolution": "已联系项目方"})
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.DISMISSED and complaint.handled_by.username == "staff-customer_service"
+
+
+def test_api_updates_follows_messages_and_uploads(project_owner, project, backers, api_client_for):
+    owner_api, backer_api, stranger_api = api_client_for(project_owner), api_client_for(backers[0]), api_client_for(backers[1])
+    pledge_place(backer=backers[0], project_id=project.pk, tier_id=None, amount_fen=100_00, address_id=None, trade_password=TRADE_PASSWORD, key="x")
+    posted = owner_api.post(f"/api/v1/crowdfunding/mine/{project.pk}/updates", json.dumps({"title": "内部", "body_html": "<p>hi</p>", "backers_only": True}),
+                            content_type="application/json")
+    assert posted.status_code == 201
+    assert [u["title"] for u in backer_api.get(f"/api/v1/crowdfunding/projects/{project.pk}/updates").json()] == ["内部"]
+    assert stranger_api.get(f"/api/v1/crowdfunding/projects/{project.pk}/updates").json() == []
+    assert stranger_api.put(f"/api/v1/crowdfunding/projects/{project.pk}/follow").json() == {"following": True}
+    sent = backer_api.post(f"/api/v1/crowdfunding/projects/{project.pk}/messages", json.dumps({"body": "几时发货？"}), content_type="application/json")
+    assert sent.status_code == 201 and sent.json()["from_owner"] is False
+    owner_api.post(f"/api/v1/crowdfunding/projects/{project.pk}/messages", json.dumps({"body": "下月", "to_user_id": backers[0].pk}), content_type="application/json")
+    assert [m["body"] for m in backer_api.get(f"/api/v1/crowdfunding/projects/{project.pk}/messages").json()] == ["几时发货？", "下月"]
+    assert stranger_api.get(f"/api/v1/crowdfunding/projects/{project.pk}/messages").status_code == 404
+    refused = stranger_api.post(f"/api/v1/crowdfunding/projects/{project.pk}/messages", json.dumps({"body": "hi"}), content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["code"] == "message.not_allowed"
+
+    draft = draft_project(project_owner, title="上传")
+    bad = owner_api.post(f"/api/v1/crowdfunding/mine/{draft.pk}/cover", {"image": SimpleUploadedFile("x.png", b"not an image")})
+    assert bad.status_code == 400 and bad.json()["code"] == "project.image_type"
+    assert owner_api.post(f"/api/v1/crowdfunding/mine/{draft.pk}/cover", {"image": png()}).status_code == 200
+    url = owner_api.post(f"/api/v1/crowdfunding/mine/{draft.pk}/story-images", {"image": png()}).json()["url"]
+    assert url in owner_api.get("/api/v1/crowdfunding/mine").json()[0]["story_html"]
+    tier_id = draft.tiers.first().pk
+    assert stranger_api.delete(f"/api/v1/crowdfunding/mine/{draft.pk}/tiers/{tier_id}").status_code == 404
+    assert owner_api.delete(f"/api/v1/crowdfunding/mine/{draft.pk}/tiers/{tier_id}").status_code == 204

@@ -184,3 +184,16 @@ def test_a_funding_spike_raises_an_alert(project_owner, reviewer, backers, setti
     _close(clock.business_date(), django_capture_on_commit_callbacks)
     alert = Alert.objects.get(kind="crowdfunding.spike")
     assert alert.data["project"] == project.pk and alert.data["day_fen"] == 4_500_00
+
+
+def test_the_hourly_task_closes_projects_whose_deadline_has_passed(project_owner, reviewer, django_capture_on_commit_callbacks):
+    from peerfund.crowdfunding.tasks import crowdfunding_deadlines
+
+    project = published_project(project_owner, reviewer, goal_fen=5_000_00)
+    crowdfunding_deadlines.call_local()
+    assert Project.objects.get(pk=project.pk).status == Project.Status.FUNDING
+    clock.travel_to(project.deadline + dt.timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        crowdfunding_deadlines.call_local()
+    project.refresh_from_db()
+    assert project.status == Project.Status.FAILED and project.closed_on == project.deadline
