@@ -2,7 +2,7 @@
 刘洋 runs a coffee-machine project that is funded (first payout made, rewards
 shipped, one backer complaining); 陈静 a picture book that fails and releases its
 pledges, a desk lamp funding now (questions answered, an update, visits) and a
-project waiting for review. (陈静 gets no payout: her overdue loan stays overdue.) Everything goes through the services real users call."""
+project waiting for review; 张敏 a school-library project funding now. (陈静 gets no payout: her overdue loan stays overdue.) Everything goes through the services real users call."""
 import datetime as dt
 import io
 import random
@@ -30,13 +30,18 @@ BACKERS = ("lina", "wangwei", "zhangmin")
 PROVINCES = {"lina": ("浙江", "杭州"), "wangwei": ("广东", "深圳"), "zhangmin": ("北京", "北京")}
 
 
-def _cover(colour: tuple[int, int, int], text: str) -> SimpleUploadedFile:
+def _cover(colour: tuple[int, int, int], title: str) -> SimpleUploadedFile:
+    """A generated cover: the project's colour with light bands (no text, which would
+    need a CJK font)."""
     image = Image.new("RGB", (800, 450), colour)
-    ImageDraw.Draw(image).rectangle((60, 60, 740, 390), outline=(255, 255, 255), width=6)
-    ImageDraw.Draw(image).text((90, 200), text, fill=(255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    light = tuple(min(255, c + 60) for c in colour)
+    for n in range(6):
+        draw.ellipse((480 + n * 30 - 200, 40 + n * 20, 480 + n * 30 + 200, 440 + n * 20), outline=light, width=4)
+    draw.rounded_rectangle((60, 300, 360, 380), radius=20, fill=light)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
-    return SimpleUploadedFile(f"{text}.png", buffer.getvalue(), content_type="image/png")
+    return SimpleUploadedFile("cover.png", buffer.getvalue(), content_type="image/png")
 
 
 def _month(months_ahead: int) -> dt.date:
@@ -127,6 +132,15 @@ class CrowdfundingDemo:
             question = comment_post(author=users["lina"], project=lamp, body="请问支持 Type-C 供电吗？", is_question=True)
             comment_post(author=users["chenjing"], project=lamp, body="支持，标配 Type-C 线。", parent=question)
             comment_post(author=users["wangwei"], project=lamp, body="期待，已支持！")
+        if offset == 6:
+            self.projects["school"] = school = _project(
+                users["zhangmin"], users["ops"], title="山区小学图书角", summary="为 12 所山区小学建图书角", category=self.categories["助学"],
+                goal_fen=2_000_000, days=25, colour=(200, 120, 40),
+                story="<p>每个图书角 300 本书、一个书架，由当地老师管理，每学期公开借阅数据。</p>",
+                tiers=[("感谢明信片", 5_000, None, 2), ("捐建一个书架（铭牌致谢）", 100_000, 12, 3)],
+            )
+            _back(users["lina"], school, 50_000, None, "demo-school-lina")
+            _back(users["wangwei"], school, None, 1, "demo-school-wangwei")
         lamp = self.projects.get("lamp")
         if lamp:
             for _ in range(rng.randrange(8, 30)):
