@@ -29,7 +29,7 @@ from peerfund.accounts.services.risk import assessment_submit, current_assessmen
 from peerfund.accounts.services.security import trade_password_set
 from peerfund.accounts.services.tiers import cumulative_invested_fen, tiers, user_tier
 from peerfund.core.errors import ApplicationError
-from peerfund.core.forms import add_application_error
+from peerfund.core.forms import form_run
 from peerfund.core.masking import mask_id_number, mask_name
 from peerfund.core.qr import qr_svg
 from peerfund.notify.events import EVENTS
@@ -37,23 +37,12 @@ from peerfund.notify.selectors import messages_of
 from peerfund.notify.services import channels_for, message_mark_read, preference_set
 
 
-def _run(request, form, action, success: str):
-    """Call a service with a valid form; on a domain error show it at its field."""
-    try:
-        result = action(form.cleaned_data)
-    except ApplicationError as error:
-        add_application_error(form, error)
-        return None
-    messages.success(request, success)
-    return result or True
-
-
 @login_required
 def verify(request):
     identity = verified_identity(request.user)
     form = PersonVerificationForm(request.POST or None)
     if request.method == "POST" and identity is None and form.is_valid():
-        done = _run(request, form, lambda d: verification_submit_person(user=request.user, **d), _("Your identity is verified."))
+        done = form_run(request, form, lambda d: verification_submit_person(user=request.user, **d), _("Your identity is verified."))
         if done:
             return redirect("accounts:cards")
     reviewing = Verification.objects.filter(user=request.user, status=Verification.Status.REVIEWING).first()
@@ -71,7 +60,7 @@ def verify(request):
 def verify_enterprise(request):
     form = EnterpriseVerificationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _run(request, form, lambda d: verification_submit_enterprise(user=request.user, **d), _("Submitted: we will review it shortly.")):
+        if form_run(request, form, lambda d: verification_submit_enterprise(user=request.user, **d), _("Submitted: we will review it shortly.")):
             return redirect("accounts:verify")
     return render(request, "accounts/verify_enterprise.html", {"form": form})
 
@@ -80,7 +69,7 @@ def verify_enterprise(request):
 def cards(request):
     form = CardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _run(request, form, lambda d: card_services.card_bind(user=request.user, **d), _("Card bound.")):
+        if form_run(request, form, lambda d: card_services.card_bind(user=request.user, **d), _("Card bound.")):
             return redirect("accounts:cards")
     return render(request, "accounts/cards.html", {"form": form, "cards": cards_of(request.user), "identity": verified_identity(request.user)})
 
@@ -105,7 +94,7 @@ def card_action(request, card_id: int, action: str):
 def addresses(request):
     form = AddressForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _run(request, form, lambda d: address_services.address_save(user=request.user, **d), _("Address saved.")):
+        if form_run(request, form, lambda d: address_services.address_save(user=request.user, **d), _("Address saved.")):
             back = request.GET.get("next", "")  # from the pledge form: back to it
             if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
                 return redirect(back)
@@ -125,7 +114,7 @@ def address_remove(request, address_id: int):
 def risk(request):
     form = QuestionnaireForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        result = _run(request, form, lambda d: assessment_submit(user=request.user, answers=d), _("Thank you: your risk level is updated."))
+        result = form_run(request, form, lambda d: assessment_submit(user=request.user, answers=d), _("Thank you: your risk level is updated."))
         if result:
             return redirect("accounts:risk")
     return render(request, "accounts/risk.html", {"form": form, "assessment": current_assessment(request.user)})
@@ -137,7 +126,7 @@ def security(request):
     form = TradePasswordForm(request.POST or None, has_password=has_password)
     if request.method == "POST" and form.is_valid():
         action = lambda d: trade_password_set(user=request.user, new=d["new"], current=d.get("current"))  # noqa: E731
-        if _run(request, form, action, _("Trade password saved.")):
+        if form_run(request, form, action, _("Trade password saved.")):
             return redirect("accounts:security")
     return render(request, "accounts/security.html", {"form": form, "has_password": has_password})
 
@@ -148,7 +137,7 @@ def invite(request):
     link = request.build_absolute_uri(reverse("invite_landing", args=[code]))
     form = InviteCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _run(request, form, lambda d: invitation_accept(invitee=request.user, code=d["invite_code"]), _("Invitation recorded.")):
+        if form_run(request, form, lambda d: invitation_accept(invitee=request.user, code=d["invite_code"]), _("Invitation recorded.")):
             return redirect("accounts:invite")
     context = {
         "code": code,

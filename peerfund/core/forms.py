@@ -38,6 +38,24 @@ class YuanField(forms.CharField):
         return fen
 
 
+def form_run(request, form: forms.Form, action, success: str = ""):
+    """Call a service with a valid form's data. On a domain error show it at its
+    field and return None; else flash `success` (if any) and return the result (True
+    when the service returns nothing)."""
+    from django.contrib import messages
+
+    from peerfund.core.errors import ApplicationError
+
+    try:
+        result = action(form.cleaned_data)
+    except ApplicationError as error:
+        add_application_error(form, error)
+        return None
+    if success:
+        messages.success(request, success)
+    return result or True
+
+
 def add_application_error(form: forms.Form, error) -> None:
     """Show a domain error next to the field it names (`extra["field"]`), else above
     the form."""

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from peerfund.accounts.selectors import addresses_of
 from peerfund.core.errors import ApplicationError
-from peerfund.core.forms import add_application_error
+from peerfund.core.forms import form_run
 from peerfund.core.money import format_fen
 from peerfund.core.qr import qr_svg
 from peerfund.crowdfunding import forms as cf_forms
@@ -38,18 +38,6 @@ from peerfund.risk.signals import Origin
 STEPS = ("basics", "story", "rewards", "risk")
 
 
-def _run(request, form, action, success: str):
-    """Call a service with a valid form; on a domain error show it at its field."""
-    try:
-        result = action(form.cleaned_data)
-    except ApplicationError as error:
-        add_application_error(form, error)
-        return None
-    if success:
-        messages.success(request, success)
-    return result or True
-
-
 def discover(request):
     form = cf_forms.DiscoveryForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
@@ -71,7 +59,7 @@ def project_detail(request, project_id: int):
         if comment_form.is_valid():
             data = comment_form.cleaned_data
             parent = Comment.objects.filter(pk=data["parent"], project=project).first() if data.get("parent") else None
-            if _run(request, comment_form, lambda d: community.comment_post(author=request.user, project=project, body=d["body"], is_question=d["is_question"], parent=parent), _("Posted.")):
+            if form_run(request, comment_form, lambda d: community.comment_post(author=request.user, project=project, body=d["body"], is_question=d["is_question"], parent=parent), _("Posted.")):
                 return redirect(f"{reverse('crowdfunding:project', args=[project.pk])}#comments")
     else:
         community.visit_count(project=project)
@@ -110,7 +98,7 @@ def pledge(request, project_id: int, tier_id: int | None = None):
     form = cf_forms.PledgeForm(request.POST or None, addresses=addresses, needs_address=needs_address,
                                initial={"amount": format_fen(tier.minimum_fen, symbol=False) if tier else ""})
     if request.method == "POST" and form.is_valid():
-        placed = _run(request, form, lambda d: pledges.pledge_place(
+        placed = form_run(request, form, lambda d: pledges.pledge_place(
             backer=request.user, project_id=project.pk, tier_id=tier.pk if tier else None, amount_fen=d["amount"], address_id=d.get("address"),
             trade_password=d["trade_password"], key=d["key"], origin=Origin.of(request),
         ), "")
@@ -156,7 +144,7 @@ def pledge_action(request, pledge_id: int, action: str):
 def my_projects(request):
     form = cf_forms.NewProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        project = _run(request, form, lambda d: projects.project_create(owner=request.user, title=d["title"]), _("Draft saved. Fill in the steps, then submit it for review."))
+        project = form_run(request, form, lambda d: projects.project_create(owner=request.user, title=d["title"]), _("Draft saved. Fill in the steps, then submit it for review."))
         if project:
             return redirect("crowdfunding:edit", project_id=project.pk, step="basics")
     return render(request, "crowdfunding/my_projects.html", {"projects": Project.objects.filter(owner=request.user), "form": form})
@@ -194,7 +182,7 @@ def project_edit(request, project_id: int, step: str):
         raise Http404
     form = _step_form(project, step, request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        if _run(request, form, lambda d: _save_step(request.user, project, step, dict(d)), _("Saved.")):
+        if form_run(request, form, lambda d: _save_step(request.user, project, step, dict(d)), _("Saved.")):
             stay = step == "rewards" or (step == "story" and request.FILES.get("image"))
             following = step if stay else STEPS[min(STEPS.index(step) + 1, len(STEPS) - 1)]
             return redirect("crowdfunding:edit", project_id=project.pk, step=following)
@@ -231,7 +219,7 @@ def dashboard(request, project_id: int):
     project = project_get_for_owner(request.user, project_id)
     update_form = cf_forms.UpdateForm(request.POST or None)
     if request.method == "POST" and update_form.is_valid():
-        if _run(request, update_form, lambda d: community.update_post(owner=request.user, project=project, **d), _("Update posted; followers are told.")):
+        if form_run(request, update_form, lambda d: community.update_post(owner=request.user, project=project, **d), _("Update posted; followers are told.")):
             return redirect("crowdfunding:dashboard", project_id=project.pk)
     backers = project.pledges.select_related("backer", "tier").prefetch_related("complaints").order_by("id")
     analytics = project_analytics(project)
@@ -279,7 +267,7 @@ def conversation(request, project_id: int):
         other = project.owner
     form = cf_forms.MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _run(request, form, lambda d: community.message_send(sender=request.user, project=project, recipient=other, body=d["body"]), ""):
+        if form_run(request, form, lambda d: community.message_send(sender=request.user, project=project, recipient=other, body=d["body"]), ""):
             return redirect(f"{reverse('crowdfunding:messages', args=[project.pk])}?with={other.pk}")
     community.messages_mark_read(user=request.user, project=project, other_id=other.pk)
     thread = PrivateMessage.objects.filter(project=project, sender__in=(request.user, other), recipient__in=(request.user, other)).select_related("sender")

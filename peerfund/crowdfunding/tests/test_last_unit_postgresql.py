@@ -1,9 +1,6 @@
 """Backers racing for the last unit of a limited reward: exactly one gets it, the
 others are told it is sold out, and no money of theirs stays frozen."""
-import threading
-
 import pytest
-from django.db import connections
 
 from peerfund.crowdfunding.errors import CrowdfundingError
 from peerfund.crowdfunding.models import Pledge, RewardTier
@@ -11,6 +8,7 @@ from peerfund.crowdfunding.services.pledges import pledge_place
 from peerfund.custody.services import platform_accounts_open
 from peerfund.ledger.chart import AccountKind
 from peerfund.ledger.selectors import user_balances
+from peerfund.tests_support.concurrency import start_together
 from peerfund.tests_support.crowdfunding import address_of, published_project
 from peerfund.tests_support.money import committing, pay_deposit
 from peerfund.tests_support.people import TRADE_PASSWORD, onboard, verify_directly
@@ -35,26 +33,16 @@ def test_the_last_unit_goes_to_exactly_one_backer(make_user, staff_with):
         pledge_place(backer=backer, project_id=project.pk, tier_id=tier.pk, amount_fen=109_00, address_id=backer.address.pk,
                      trade_password=TRADE_PASSWORD, key="early")
     racers = backers[2:]
-    outcomes, errors, barrier = {}, [], threading.Barrier(len(racers))
+    outcomes = {}
 
     def race(backer):
         try:
-            barrier.wait()
             outcomes[backer.pk] = pledge_place(backer=backer, project_id=project.pk, tier_id=tier.pk, amount_fen=109_00,
                                                address_id=backer.address.pk, trade_password=TRADE_PASSWORD, key="race")
         except CrowdfundingError as refusal:
             outcomes[backer.pk] = refusal.code
-        except BaseException as exc:  # noqa: BLE001 - anything else fails the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
 
-    threads = [threading.Thread(target=race, args=(b,)) for b in racers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
+    assert start_together(race, racers) == []
     winners = [pk for pk, outcome in outcomes.items() if isinstance(outcome, Pledge)]
     assert len(winners) == 1 and sorted(o for o in outcomes.values() if isinstance(o, str)) == ["pledge.sold_out"] * (len(racers) - 1)
     assert RewardTier.objects.get(pk=tier.pk).taken == 3 and Pledge.objects.filter(tier=tier).count() == 3

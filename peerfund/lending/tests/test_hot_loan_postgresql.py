@@ -1,11 +1,9 @@
 """Many threads racing for the last ¥100 of a loan: exactly one wins, and the loan is
 never over-subscribed."""
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connections
 
 from peerfund.core import clock
 from peerfund.custody.services import platform_accounts_open
@@ -13,6 +11,7 @@ from peerfund.ledger.invariants import ledger_check
 from peerfund.lending.models import Bid, Loan, LoanProduct
 from peerfund.lending.schedules import Method
 from peerfund.lending.services.bidding import BidRefused, bid_place
+from peerfund.tests_support.concurrency import start_together
 from peerfund.tests_support.money import committing, pay_deposit
 from peerfund.tests_support.people import TRADE_PASSWORD, verify_directly
 
@@ -41,26 +40,6 @@ def _market(make_user, racers: int, deposit_fen: int, left_fen: int, max_per_inv
     return loan, investors
 
 
-def _start_together(work, items) -> list:
-    errors, barrier = [], threading.Barrier(len(items))
-
-    def run(item):
-        try:
-            barrier.wait()
-            work(item)
-        except BaseException as exc:  # noqa: BLE001 - anything unexpected fails the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(item,)) for item in items]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
-
-
 def test_racing_for_the_last_100_yuan(make_user, settings):
     settings.PEERFUND_COOLING_OFF_DAYS = 0
     loan, investors = _market(make_user, RACERS, deposit_fen=100_000, left_fen=10_000)
@@ -73,7 +52,7 @@ def test_racing_for_the_last_100_yuan(make_user, settings):
         except BidRefused as refusal:
             refused.append(refusal.code)
 
-    errors = _start_together(race, investors)
+    errors = start_together(race, investors)
     assert errors == []
     assert len(winners) == 1 and len(refused) == RACERS - 1
     assert set(refused) <= {"bid.above_left", "bid.closed"}  # lost the race, or saw the loan already full
@@ -102,7 +81,7 @@ def test_a_crowd_bidding_more_than_the_loan_and_more_than_they_have(make_user, s
             except BidRefused as refusal:
                 codes.append(refusal.code)
 
-    assert _start_together(bidder, investors) == []
+    assert start_together(bidder, investors) == []
     loan.refresh_from_db()
     bids = list(Bid.objects.filter(loan=loan))
     assert sum(b.amount_fen for b in bids) + loan.left_fen == loan.amount_fen
@@ -131,7 +110,7 @@ def test_a_batch_overtaken_by_another_process_decides_again(make_user, settings,
 
     def lookup_while_another_process_bids(requests):
         if not overtaken:  # after this batch read the loan, before it takes from it
-            assert _start_together(lambda _: Loan.objects.filter(pk=loan.pk).update(left_fen=F("left_fen") - 800_000), [1]) == []
+            assert start_together(lambda _: Loan.objects.filter(pk=loan.pk).update(left_fen=F("left_fen") - 800_000), [1]) == []
             overtaken.append(True)
         return real_lookup(requests)
 
