@@ -212,3 +212,14 @@ def test_api_updates_follows_messages_and_uploads(project_owner, project, backer
     tier_id = draft.tiers.first().pk
     assert stranger_api.delete(f"/api/v1/crowdfunding/mine/{draft.pk}/tiers/{tier_id}").status_code == 404
     assert owner_api.delete(f"/api/v1/crowdfunding/mine/{draft.pk}/tiers/{tier_id}").status_code == 204
+
+
+def test_discovery_pages_through_the_projects(project_owner, reviewer, project, monkeypatch):
+    from peerfund.crowdfunding import selectors
+
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 1)
+    published_project(project_owner, reviewer, title="第二个")
+    first = Client().get("/projects/?sort=newest")
+    assert [p.title for p in first.context["page"]] == ["第二个"] and 'data-testid="pager"' in first.content.decode()
+    assert "?sort=newest&page=2" in first.content.decode()
+    assert [p.title for p in Client().get("/projects/?sort=newest&page=2").context["page"]] == ["智能台灯"]
