@@ -2,6 +2,8 @@
 and cover images checked by what they are, not by what they claim to be."""
 import nh3
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -26,6 +28,22 @@ def sanitise_rich_text(html: str) -> str:
 def plain_text(html: str) -> str:
     """The words of a rich text (for the banned-words check and share descriptions)."""
     return nh3.clean(html or "", tags=set()).strip()
+
+
+def check_length(value: str, model, field: str) -> None:
+    """Refuse text longer than the model field holds (PostgreSQL would refuse it too,
+    less kindly)."""
+    limit = model._meta.get_field(field).max_length
+    if limit is not None and len(value) > limit:
+        raise refuse(_("At most %(n)s characters.") % {"n": limit}, f"{model._meta.model_name}.{field}_length", field)
+
+
+def check_web_link(url: str, field: str) -> None:
+    """Only http(s) links, so a link can never run script."""
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise refuse(_("Enter a web address starting with http:// or https://."), "project.link", field) from None
 
 
 def check_image(upload, field: str = "cover") -> None:

@@ -66,12 +66,12 @@ class Project(models.Model):
     title = models.CharField(max_length=60)
     summary = models.CharField(max_length=160, blank=True, help_text="one sentence, shown in lists and shared links")
     cover = models.ImageField(upload_to="projects/%Y/%m/", blank=True)
-    story = models.TextField(blank=True, help_text="rich text, sanitised with nh3 when saved")
+    story = models.TextField(blank=True, max_length=50_000, help_text="rich text, sanitised with nh3 when saved")
     video_url = models.URLField(blank=True)
     goal_fen = models.BigIntegerField(null=True, blank=True)
     duration_days = models.PositiveSmallIntegerField(null=True, blank=True, help_text="funding days after publication")
     allow_no_reward = models.BooleanField(default=True, help_text="backers may support without a reward")
-    risk_statement = models.TextField(blank=True)
+    risk_statement = models.TextField(blank=True, max_length=3000)
     owner_kind = models.CharField(max_length=12, choices=OwnerKind.choices, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     review_reasons = models.JSONField(default=list, blank=True, help_text="why the last review refused it")
@@ -264,7 +264,7 @@ class Comment(models.Model):
 class ProjectUpdate(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="updates")
     title = models.CharField(max_length=80)
-    body = models.TextField(help_text="rich text, sanitised")
+    body = models.TextField(max_length=20_000, help_text="rich text, sanitised")
     backers_only = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=clock.now)
 

@@ -14,6 +14,8 @@ def address_save(*, user: User, recipient: str, phone: str, province: str, city:
     recipient, city, street = recipient.strip(), city.strip(), street.strip()
     if not recipient or not city or not street:
         raise AccountError(_("Give the recipient, city and street."), "address.required", {"field": "street" if recipient else "recipient"})
+    if len(recipient) > 30 or len(city) > 30 or len(street) > 120:
+        raise AccountError(_("The recipient and city take at most 30 characters, the street 120."), "address.too_long", {"field": "street"})
     if province not in PROVINCES:
         raise AccountError(_("Choose a province."), "address.province", {"field": "province"})
     if not is_valid_mobile(phone):

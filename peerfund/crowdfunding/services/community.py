@@ -6,7 +6,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from peerfund.core import clock
-from peerfund.crowdfunding.content import sanitise_rich_text
+from peerfund.crowdfunding.content import check_length, sanitise_rich_text
 from peerfund.crowdfunding.errors import refuse
 from peerfund.crowdfunding.models import Comment, DailyVisits, Follow, Pledge, PrivateMessage, Project, ProjectUpdate
 from peerfund.notify.services import notify, notify_many
@@ -59,7 +59,9 @@ def update_post(*, owner, project: Project, title: str, body: str, backers_only:
     title, body = (title or "").strip(), sanitise_rich_text(body)
     if not title or not body:
         raise refuse(_("Give the update a title and some text."), "community.empty", "title" if not title else "body")
-    update = ProjectUpdate.objects.create(project=project, title=title[:80], body=body, backers_only=backers_only)
+    check_length(title, ProjectUpdate, "title")
+    check_length(body, ProjectUpdate, "body")
+    update = ProjectUpdate.objects.create(project=project, title=title, body=body, backers_only=backers_only)
     readers = Follow.objects.filter(project=project).select_related("user")
     if backers_only:
         readers = readers.filter(user__pledges__project=project, user__pledges__status__in=Pledge.HOLDING).distinct()

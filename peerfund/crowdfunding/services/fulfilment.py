@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from peerfund.core import clock
 from peerfund.core.audit import audit_record
 from peerfund.core.errors import NotFound
+from peerfund.crowdfunding.content import check_length
 from peerfund.crowdfunding.errors import refuse
 from peerfund.crowdfunding.models import Complaint, Pledge
 from peerfund.notify.services import notify
@@ -29,6 +30,8 @@ def pledge_ship(*, owner, pledge: Pledge, carrier: str = "", tracking_no: str = 
     """The owner marks a reward sent: with carrier and tracking number when it is
     shipped, without for a reward handed over otherwise (a download, a ticket)."""
     carrier, tracking_no = carrier.strip(), tracking_no.strip()
+    check_length(carrier, Pledge, "carrier")
+    check_length(tracking_no, Pledge, "tracking_no")
     with transaction.atomic():
         pledge = _current(pledge)
         if pledge.project.owner_id != owner.pk:
@@ -79,6 +82,7 @@ def complaint_file(*, backer, pledge: Pledge, text: str) -> Complaint:
     text = (text or "").strip()
     if not text:
         raise refuse(_("Say what went wrong."), "complaint.text", "text")
+    check_length(text, Complaint, "text")
     with transaction.atomic():
         pledge = _current(pledge)
         if pledge.backer_id != backer.pk:
@@ -87,7 +91,7 @@ def complaint_file(*, backer, pledge: Pledge, text: str) -> Complaint:
             raise refuse(_("Complaints are about rewards of successful projects."), "complaint.not_settled")
         if pledge.complaints.filter(status=Complaint.Status.OPEN).exists():
             raise refuse(_("You already have an open complaint about this pledge."), "complaint.open")
-        complaint = Complaint.objects.create(pledge=pledge, text=text[:1000])
+        complaint = Complaint.objects.create(pledge=pledge, text=text)
         audit_record(actor=backer, action="complaint.filed", obj=complaint)
     notify(user=pledge.project.owner, event="complaint.filed", context={"project": pledge.project.title}, url=f"/projects/{pledge.project_id}/dashboard/")
     return complaint
@@ -99,12 +103,13 @@ def complaint_handle(*, staff, complaint: Complaint, resolve: bool, resolution: 
     resolution = (resolution or "").strip()
     if not resolution:
         raise refuse(_("Say how the complaint was handled."), "complaint.resolution", "resolution")
+    check_length(resolution, Complaint, "resolution")
     with transaction.atomic():
         complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
         if complaint.status != Complaint.Status.OPEN:
             raise refuse(_("This complaint is already closed."), "complaint.closed")
         complaint.status = Complaint.Status.RESOLVED if resolve else Complaint.Status.DISMISSED
-        complaint.resolution, complaint.handled_by, complaint.handled_at = resolution[:300], staff, clock.now()
+        complaint.resolution, complaint.handled_by, complaint.handled_at = resolution, staff, clock.now()
         complaint.save(update_fields=["status", "resolution", "handled_by", "handled_at"])
         audit_record(actor=staff, action=f"complaint.{complaint.status}", obj=complaint, reason=resolution)
     notify(user=complaint.pledge.backer, event="complaint.handled", context={"project": complaint.pledge.project.title, "resolution": resolution})

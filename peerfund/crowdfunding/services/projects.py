@@ -17,7 +17,7 @@ from peerfund.core import clock
 from peerfund.core.audit import audit_record
 from peerfund.core.money import MAX_FEN
 from peerfund.core.transitions import transition
-from peerfund.crowdfunding.content import check_image, plain_text, sanitise_rich_text
+from peerfund.crowdfunding.content import check_image, check_length, check_web_link, plain_text, sanitise_rich_text
 from peerfund.crowdfunding.errors import refuse
 from peerfund.crowdfunding.models import Category, Project, RewardTier
 from peerfund.notify.services import notify
@@ -26,6 +26,7 @@ from peerfund.risk.services import RiskRefused, risk_gate
 from peerfund.risk.signals import UNKNOWN_ORIGIN, Origin
 
 MAX_TIERS = 20
+MAX_TIER_UNITS = 1_000_000
 EDITABLE_FIELDS = ("category", "title", "summary", "story", "video_url", "goal_fen", "duration_days", "allow_no_reward", "risk_statement")
 
 
@@ -38,7 +39,8 @@ def project_create(*, owner, title: str) -> Project:
     title = (title or "").strip()
     if not title:
         raise refuse(_("Give the project a title."), "project.title", "title")
-    project = Project.objects.create(owner=owner, title=title[:60])
+    check_length(title, Project, "title")
+    project = Project.objects.create(owner=owner, title=title)
     audit_record(actor=owner, action="project.created", obj=project, to_state=Project.Status.DRAFT)
     return project
 
@@ -52,6 +54,11 @@ def project_update(*, owner, project: Project, cover=None, **fields) -> Project:
         raise TypeError(f"not editable: {sorted(unknown)}")
     if "title" in fields and not (fields["title"] or "").strip():
         raise refuse(_("Give the project a title."), "project.title", "title")
+    for name in ("title", "summary", "story", "risk_statement", "video_url"):
+        if fields.get(name) is not None:
+            check_length(fields[name], Project, name)
+    if fields.get("video_url"):
+        check_web_link(fields["video_url"], "video_url")
     goal = fields.get("goal_fen")
     if goal is not None and not (100_00 <= goal <= MAX_FEN):
         raise refuse(_("The goal must be at least ¥100."), "project.goal", "goal")
@@ -91,9 +98,11 @@ def tier_save(*, owner, project: Project, tier: RewardTier | None = None, title:
         raise refuse(_("A project has at most %(n)s rewards.") % {"n": MAX_TIERS}, "tier.too_many")
     if not (100 <= price_fen <= MAX_FEN):
         raise refuse(_("A reward costs at least ¥1."), "tier.price", "price")
-    if limit is not None and limit < 1:
-        raise refuse(_("A limited reward has at least one unit."), "tier.limit", "limit")
-    if shipping_fee_fen < 0 or (shipping_fee_fen and not needs_shipping):
+    if limit is not None and not 1 <= limit <= MAX_TIER_UNITS:
+        raise refuse(_("A limited reward has 1 to %(max)s units.") % {"max": MAX_TIER_UNITS}, "tier.limit", "limit")
+    check_length(title, RewardTier, "title")
+    check_length(description, RewardTier, "description")
+    if not 0 <= shipping_fee_fen <= MAX_FEN or (shipping_fee_fen and not needs_shipping):
         raise refuse(_("Only a reward that is shipped has a shipping fee."), "tier.shipping_fee", "shipping_fee")
     if delivery_month < clock.business_date().replace(day=1):
         raise refuse(_("The estimated delivery cannot be in the past."), "tier.delivery", "delivery_month")
@@ -206,6 +215,7 @@ def project_set_fee(*, staff, project: Project, fee_rate: Decimal | None) -> Pro
 def category_save(*, staff, name: str, parent: Category | None = None, banned: bool = False, category: Category | None = None) -> Category:
     if not (name or "").strip():
         raise refuse(_("Give the category a name."), "category.name", "name")
+    check_length(name.strip(), Category, "name")
     if parent is not None and parent.parent_id is not None:
         raise refuse(_("Categories have two levels only."), "category.depth", "parent")
     category = category or Category()

@@ -133,3 +133,18 @@ def test_project_images_are_served_and_private_uploads_are_not(project_owner, se
     default_storage.save("contracts/2026/11/secret.pdf", ContentFile(b"%PDF"))
     assert Client().get("/media/contracts/2026/11/secret.pdf").status_code == 404
     assert Client(raise_request_exception=False).get("/media/projects/../contracts/2026/11/secret.pdf").status_code == 400
+
+
+def test_links_and_lengths_are_checked_not_cut(project_owner):
+    project = draft_project(project_owner)
+    with pytest.raises(CrowdfundingError) as refusal:
+        project_update(owner=project_owner, project=project, video_url="javascript:alert(1)")
+    assert refusal.value.extra["field"] == "video_url"
+    with pytest.raises(CrowdfundingError) as refusal:
+        project_update(owner=project_owner, project=project, title="长" * 61)
+    assert refusal.value.extra["field"] == "title"
+    with pytest.raises(CrowdfundingError) as refusal:
+        tier_save(owner=project_owner, project=project, title="x", description="y", price_fen=100_00, limit=10**10, delivery_month=next_month(), needs_shipping=True)
+    assert refusal.value.extra["field"] == "limit"
+    project.refresh_from_db()
+    assert project.video_url == "" and project.title == "智能台灯"
