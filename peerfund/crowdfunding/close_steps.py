@@ -4,7 +4,7 @@ import datetime as dt
 from peerfund.cob.registry import close_step
 from peerfund.crowdfunding.services.fulfilment import rewards_auto_receive
 from peerfund.crowdfunding.services.settlement import payouts_due, payouts_release, projects_close, projects_due
-from peerfund.crowdfunding.services.watch import complaint_clusters, funding_spikes
+from peerfund.crowdfunding.services.watch import complaint_clusters, funding_spikes, late_deliveries
 
 
 @close_step(name="crowdfunding.deadlines", order=12, items=projects_due, description="projects past their deadline: settle the successful, refund the failed")
@@ -22,6 +22,6 @@ def payouts(*, on: dt.date, ids: list[int]) -> int:
     return payouts_release(project_ids=ids, on=on)
 
 
-@close_step(name="crowdfunding.risk_alerts", order=57, description="funding spikes and clustered complaints")
+@close_step(name="crowdfunding.risk_alerts", order=57, description="funding spikes, clustered complaints, late deliveries")
 def risk_alerts(*, on: dt.date) -> int:
-    return funding_spikes(on=on) + complaint_clusters(on=on)
+    return funding_spikes(on=on) + complaint_clusters(on=on) + late_deliveries(on=on)

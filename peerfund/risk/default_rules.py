@@ -15,6 +15,7 @@ DEFAULTS = [
     ("application", "Linked accounts", "linked_accounts >= 2", "review", 50, "Shares phone, card or device with two or more accounts"),
     ("application", "City mismatch", "city_mismatch", "review", 60, "Phone number's city differs from the IP's"),
     ("application", "Repeated applications", "velocity_24h >= 3", "review", 70, "Three or more applications in 24 h"),
+    ("pledge", "Pledge burst", "velocity_1h >= 10", "alert", 50, "Ten or more pledges in an hour"),
     ("deposit", "Deposit burst", "velocity_1h >= 10", "alert", 50, "Ten or more deposits in an hour"),
     ("withdrawal", "Withdrawal burst", "velocity_24h >= 3", "review", 50, "Three or more withdrawal attempts in 24 h"),
     ("withdrawal", "Linked accounts", "linked_accounts >= 3", "review", 60, "Shares phone, card or device with three or more accounts"),

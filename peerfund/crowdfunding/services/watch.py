@@ -1,6 +1,8 @@
 """Risk alerts on crowdfunding (raised for the risk team, shown in the back office):
 a day's pledges far above the project's own daily average (a funding spike, often
-self-backing or a bought campaign), and complaints clustering on one project."""
+self-backing or a bought campaign), complaints clustering on one project, and
+rewards still unshipped a month after their estimated delivery (the first sign of
+an owner who will not deliver)."""
 import datetime as dt
 
 from django.conf import settings
@@ -53,5 +55,21 @@ def complaint_clusters(*, on: dt.date) -> int:
         raised += _raise_once(
             "crowdfunding.complaints", f"project:{project_id}:{row['n']}",
             f"Project {project_id} has {row['n']} open complaints", {"project": project_id, "open": row["n"]},
+        )
+    return raised
+
+
+def late_deliveries(*, on: dt.date) -> int:
+    """Alert once per project when rewards due a month ago or more are still not
+    shipped."""
+    overdue_month = (on.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    rows = (Pledge.objects.filter(status=Pledge.Status.SETTLED, delivery=Pledge.Delivery.WAITING, tier__delivery_month__lt=overdue_month)
+            .values("project_id").annotate(n=Count("id")))
+    raised = 0
+    for row in rows:
+        raised += _raise_once(
+            "crowdfunding.late_delivery", f"project:{row['project_id']}:late",
+            f"Project {row['project_id']} has {row['n']} rewards unshipped more than a month after their estimated delivery",
+            {"project": row["project_id"], "unshipped": row["n"]},
         )
     return raised

@@ -197,3 +197,14 @@ def test_the_hourly_task_closes_projects_whose_deadline_has_passed(project_owner
         crowdfunding_deadlines.call_local()
     project.refresh_from_db()
     assert project.status == Project.Status.FAILED and project.closed_on == project.deadline
+
+
+def test_rewards_unshipped_a_month_after_delivery_raise_one_alert(funded, django_capture_on_commit_callbacks):
+    project, _pledges = funded
+    delivery = project.tiers.order_by("delivery_month").last().delivery_month
+    late = (delivery + dt.timedelta(days=62)).replace(day=2)
+    _close(late - dt.timedelta(days=40), django_capture_on_commit_callbacks, start=project.deadline + dt.timedelta(days=1))
+    assert not Alert.objects.filter(kind="crowdfunding.late_delivery").exists()
+    _close(late, django_capture_on_commit_callbacks)
+    alert = Alert.objects.get(kind="crowdfunding.late_delivery")
+    assert alert.data == {"project": project.pk, "unshipped": 3}
