@@ -4,7 +4,9 @@ a server error, and every error body has the platform's shape. Runs as a logged-
 verified investor, so the authenticated paths are exercised too."""
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
@@ -15,7 +17,19 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)
 
 
 @pytest.fixture
-def token(platform, make_user):
+def keep_test_connection():
+    """The WSGI handler closes database connections at the end of each request; in a
+    test that would close the test's own transaction (Django's test client
+    disconnects the same handlers)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(platform, make_user, keep_test_connection):
     from peerfund.accounts.services import api_token_create
 
     user = make_user(username="fuzzer")
