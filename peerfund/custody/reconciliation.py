@@ -20,7 +20,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Sum
 
 from peerfund.core import clock
 from peerfund.core.alerts import alert_raise
@@ -29,7 +28,8 @@ from peerfund.custody.gateway import AVAILABLE, FROZEN, SUCCEEDED, get_custodian
 from peerfund.custody.mapping import Location, Locator, NoCustodyAccount
 from peerfund.custody.models import Instruction, ReconciliationDifference, ReconciliationReport
 from peerfund.ledger.invariants import Violation
-from peerfund.ledger.models import Account, Entry, Posting
+from peerfund.ledger.models import Entry, Posting
+from peerfund.ledger.selectors import accounts_at
 
 Kind = ReconciliationDifference.Kind
 IN_FLIGHT = (Instruction.Status.PENDING, Instruction.Status.PROCESSING)
@@ -195,18 +195,13 @@ def _unmirrored_entries(business_date, locator, instructions, explained) -> list
 
 
 def _ledger_positions(business_date, locator) -> tuple[dict[Location, int], list[Difference]]:
-    """Our balance of every bank place at the end of `business_date`: each account's
-    balance less what was posted after that date (so the cost follows the days since,
-    not the size of the books)."""
-    later = dict(
-        Posting.objects.filter(entry__business_date__gt=business_date).values("account_id").annotate(total=Sum("amount_fen")).values_list("account_id", "total")
-    )
-    accounts = list(Account.objects.only("id", "kind", "owner_id", "scope", "balance_fen"))
+    """Our balance of every bank place at the end of `business_date`."""
+    accounts = accounts_at(business_date)
     locator.prefetch({a.owner_id for a in accounts if a.owner_id})
     positions: dict[Location, int] = defaultdict(int)
     problems = []
     for account in accounts:
-        total = account.balance_fen - later.get(account.pk, 0)
+        total = account.balance_fen
         try:
             location = locator.location(account)
         except NoCustodyAccount as exc:
