@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "peerfund.lending",
     "peerfund.crowdfunding",
     "peerfund.contracts",
+    "peerfund.disclosure",
     "peerfund.cob",
     "peerfund.demo",
 ]
@@ -325,6 +326,9 @@ PEERFUND_CF_REPLY_TARGET_HOURS = env_int("PEERFUND_CF_REPLY_TARGET_HOURS", 24)
 PEERFUND_CF_SPIKE_FACTOR = env_int("PEERFUND_CF_SPIKE_FACTOR", 5)
 PEERFUND_CF_SPIKE_MIN_FEN = env_int("PEERFUND_CF_SPIKE_MIN_FEN", 1_000_000)
 PEERFUND_CF_COMPLAINT_CLUSTER = env_int("PEERFUND_CF_COMPLAINT_CLUSTER", 3)
+# Proof of liabilities: how many days of leaves are kept (users can fetch a proof for
+# those days; roots and totals are kept forever).
+PEERFUND_LIABILITY_KEEP_DAYS = env_int("PEERFUND_LIABILITY_KEEP_DAYS", 7)
 PEERFUND_UPLOAD_MAX_BYTES = env_int("PEERFUND_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
 # An application carries up to four documents; money API calls hash the whole body.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * PEERFUND_UPLOAD_MAX_BYTES

@@ -9,7 +9,7 @@ from django.utils.module_loading import import_string
 
 from peerfund.contracts.evidence import evidence_append
 from peerfund.contracts.models import Contract
-from peerfund.contracts.pdf import render_contract
+from peerfund.core.pdf import render_document
 
 
 def esign_adapter():
@@ -21,7 +21,7 @@ def contract_issue(*, ref: str, title: str, number: str, lines: list[str], table
     existing = Contract.objects.filter(ref=ref).first()
     if existing is not None:
         return existing
-    content = render_contract(title=title, number=number, lines=lines, table=table)
+    content = render_document(title=title, subtitle=f"合同编号 / Contract no.: {number}", lines=lines, table=table)
     digest = hashlib.sha256(content).hexdigest()
     signer = esign_adapter()
     signatures = {party: signer.sign(document_sha256=digest, signer=party) for party in signers}

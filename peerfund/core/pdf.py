@@ -1,4 +1,5 @@
-"""Loan contract PDFs in Chinese, with reportlab's built-in CJK font (no system fonts)."""
+"""Simple Chinese documents as PDF (contracts, disclosure reports), with reportlab's
+built-in CJK font (no system fonts)."""
 import io
 
 from reportlab.lib.pagesizes import A4
@@ -11,9 +12,9 @@ FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 
-def render_contract(*, title: str, number: str, lines: list[str], table: list[tuple[str, ...]]) -> bytes:
-    """A one-document PDF: title, numbered clauses and a repayment table. Deterministic
-    for the same input (no creation timestamp), so its hash is reproducible."""
+def render_document(*, title: str, subtitle: str, lines: list[str], table: list[tuple[str, ...]]) -> bytes:
+    """A PDF of a title, a subtitle, lines of text and a table. Deterministic for the
+    same input (no creation timestamp), so a contract's hash is reproducible."""
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)
     pdf.setTitle(title)
@@ -30,7 +31,7 @@ def render_contract(*, title: str, number: str, lines: list[str], table: list[tu
         y -= gap
 
     line(title, 16, 10 * mm)
-    line(f"合同编号 / Contract no.: {number}", 9)
+    line(subtitle, 9)
     for text in lines:
         line(text)
     y -= 3 * mm
