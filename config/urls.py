@@ -21,6 +21,7 @@ urlpatterns = [
     path("funds/", include("peerfund.funds.urls")),
     path("loans/", include("peerfund.lending.urls")),
     path("projects/", include("peerfund.crowdfunding.urls")),
+    path("disclosure/", include("peerfund.disclosure.urls")),
     path("backoffice/", include("peerfund.backoffice.urls")),
     path("backoffice/risk/", include("peerfund.risk.urls")),
     path("backoffice/lending/", include("peerfund.lending.backoffice_urls")),

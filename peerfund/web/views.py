@@ -9,12 +9,20 @@ from django.views.decorators.http import require_GET
 from peerfund.accounts.selectors import cards_of
 from peerfund.accounts.services.identity import verified_identity
 from peerfund.accounts.services.risk import user_risk_level
+from peerfund.crowdfunding.models import Project
 from peerfund.custody.models import CustodyAccount
+from peerfund.disclosure.services.statistics import latest_snapshot
 from peerfund.funds.selectors import asset_overview, history
+from peerfund.lending.models import Loan
 
 
 def home(request):
-    return render(request, "web/home.html")
+    """The platform's figures from the last daily close, and what is open now."""
+    return render(request, "web/home.html", {
+        "snapshot": latest_snapshot(),
+        "loans": Loan.objects.filter(status=Loan.Status.LISTED).order_by("-listed_at")[:4],
+        "projects": Project.objects.filter(status=Project.Status.FUNDING).order_by("-raised_fen")[:4],
+    })
 
 
 @login_required

@@ -1,0 +1,98 @@
+"""Public disclosure (信息披露): the figures and their trends, the fee schedule, the
+published liabilities with each user's inclusion proof, monthly reports (PDF,
+Excel), and per-loan / per-project transparency pages."""
+import datetime as dt
+import json
+from pathlib import Path
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from peerfund.core.masking import mask_name
+from peerfund.disclosure import merkle
+from peerfund.disclosure.figures import DISCLOSED
+from peerfund.disclosure.models import LiabilityTree
+from peerfund.disclosure.selectors import (
+    fee_schedule,
+    latest_tree,
+    loan_transparency,
+    month_report,
+    project_transparency,
+    report_months,
+    trend,
+)
+from peerfund.disclosure.services.liabilities import liability_proof
+from peerfund.disclosure.services.reports import monthly_pdf, monthly_xlsx
+from peerfund.disclosure.services.statistics import latest_snapshot
+
+
+def disclosure(request):
+    snapshot = latest_snapshot()
+    days = trend()
+    labels = [d.business_date.isoformat() for d in days]
+    charts = {
+        "volume": {"labels": labels, "series": [
+            {"name": _("Cumulative lending (yuan)"), "values": [int(d.figures.get("lent_total_fen", 0)) / 100 for d in days]},
+            {"name": _("Outstanding principal (yuan)"), "values": [int(d.figures.get("outstanding_fen", 0)) / 100 for d in days]},
+        ]},
+        "overdue": {"labels": labels, "series": [
+            {"name": _("Overdue rate M1+ (%)"), "values": [float(d.figures.get("overdue_rate", 0)) * 100 for d in days]},
+            {"name": _("Overdue rate M3+ (%)"), "values": [float(d.figures.get("overdue_90_rate", 0)) * 100 for d in days]},
+        ]},
+    }
+    return render(request, "disclosure/index.html", {
+        "snapshot": snapshot, "figures": [(f.label, f.show(snapshot.figures)) for f in DISCLOSED] if snapshot else [],
+        "charts": charts, "fees": fee_schedule(), "tree": latest_tree(), "months": report_months()[:24],
+    })
+
+
+def _report(year: int, month: int) -> dict:
+    if not 1 <= month <= 12:
+        raise Http404
+    report = month_report(year, month)
+    if report is None:
+        raise Http404
+    return report
+
+
+def report_pdf(request, year: int, month: int):
+    return HttpResponse(monthly_pdf(_report(year, month)), content_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="peerfund-disclosure-{year}-{month:02d}.pdf"'})
+
+
+def report_xlsx(request, year: int, month: int):
+    return HttpResponse(monthly_xlsx(_report(year, month)), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="peerfund-disclosure-{year}-{month:02d}.xlsx"'})
+
+
+@login_required
+def my_proof(request):
+    """The signed-in user's inclusion proof for the latest day (or `?date=`)."""
+    wanted = request.GET.get("date")
+    try:
+        tree = LiabilityTree.objects.get(business_date=dt.date.fromisoformat(wanted)) if wanted else latest_tree()
+    except (ValueError, LiabilityTree.DoesNotExist):
+        raise Http404 from None
+    proof = liability_proof(user=request.user, tree=tree) if tree else None
+    if proof is None:
+        return render(request, "disclosure/no_proof.html", {"tree": tree}, status=404)
+    return HttpResponse(json.dumps(proof, indent=2), content_type="application/json",
+                        headers={"Content-Disposition": f'attachment; filename="peerfund-liabilities-{proof["business_date"]}.json"'})
+
+
+def verifier(request):
+    """The verifier itself, as a file anyone can read and run."""
+    return FileResponse(open(Path(merkle.__file__), "rb"), content_type="text/x-python; charset=utf-8", as_attachment=True, filename="merkle.py")
+
+
+def loan_page(request, loan_id: int):
+    data = loan_transparency(loan_id)
+    return render(request, "disclosure/loan.html", {**data, "borrower": mask_name(data["loan"].borrower.display_name or data["loan"].borrower.username)})
+
+
+def project_page(request, project_id: int):
+    return render(request, "disclosure/project.html", project_transparency(project_id))
+
+
