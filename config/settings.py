@@ -49,7 +49,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "peerfund.backoffice.admin_site.PeerFundAdminConfig",  # django.contrib.admin, superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -329,6 +329,11 @@ PEERFUND_CF_COMPLAINT_CLUSTER = env_int("PEERFUND_CF_COMPLAINT_CLUSTER", 3)
 # Proof of liabilities: how many days of leaves are kept (users can fetch a proof for
 # those days; roots and totals are kept forever).
 PEERFUND_LIABILITY_KEEP_DAYS = env_int("PEERFUND_LIABILITY_KEEP_DAYS", 7)
+# Dashboard alerts raised by the daily close: overdue rate (M1+) above this share;
+# a day's withdrawals above N times the 30-day average and at least a minimum.
+PEERFUND_ALERT_OVERDUE_RATE = env_str("PEERFUND_ALERT_OVERDUE_RATE", "0.05")
+PEERFUND_ALERT_WITHDRAWAL_FACTOR = env_int("PEERFUND_ALERT_WITHDRAWAL_FACTOR", 3)
+PEERFUND_ALERT_WITHDRAWAL_MIN_FEN = env_int("PEERFUND_ALERT_WITHDRAWAL_MIN_FEN", 10_000_000)
 PEERFUND_UPLOAD_MAX_BYTES = env_int("PEERFUND_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
 # An application carries up to four documents; money API calls hash the whole body.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * PEERFUND_UPLOAD_MAX_BYTES

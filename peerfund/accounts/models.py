@@ -34,6 +34,8 @@ class User(AbstractUser):
     trade_password = models.CharField(max_length=128, blank=True)
     trade_password_failures = models.PositiveSmallIntegerField(default=0)
     trade_password_locked_until = models.DateTimeField(null=True, blank=True)
+    # Platform time, so "new users of the day" follows the business date (demo, tests).
+    date_joined = models.DateTimeField(_("date joined"), default=clock.now)
 
     def __str__(self) -> str:
         return self.display_name or self.username

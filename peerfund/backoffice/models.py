@@ -29,6 +29,8 @@ class StaffPermission(models.Model):
             ("review_projects", _("Review crowdfunding projects")),
             ("manage_crowdfunding", _("Crowdfunding categories, project fees, owner defaults")),
             ("handle_complaints", _("Handle backers' complaints")),
+            ("view_dashboard", _("Dashboard: live figures, trends and alerts")),
+            ("acknowledge_alerts", _("Acknowledge alerts")),
         ]
 
     def __str__(self) -> str:

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from peerfund.backoffice import views
+from peerfund.backoffice import audit, dashboard, views
 
 app_name = "backoffice"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("alerts/<int:alert_id>/acknowledge/", dashboard.alert_acknowledge, name="alert_acknowledge"),
     path("users/", views.users, name="users"),
     path("users/<int:user_id>/", views.user_detail, name="user_detail"),
     path("users/<int:user_id>/freeze/", views.user_action, name="user_action"),
@@ -12,4 +14,5 @@ urlpatterns = [
     path("verifications/", views.verifications, name="verifications"),
     path("withdrawals/", views.withdrawals, name="withdrawals"),
     path("outbox/", views.outbox, name="outbox"),
+    path("audit/", audit.audit_log, name="audit"),
 ]

@@ -26,9 +26,16 @@ def _offset() -> dt.timedelta:
     cached = _cached_offset
     if cached is not None and time.monotonic() - cached[0] < OFFSET_CACHE_SECONDS:
         return cached[1]
+    from django.db import DatabaseError
+
     from peerfund.core.models import ClockState
 
-    state = ClockState.objects.filter(id=1).values_list("offset_seconds", flat=True).first()
+    try:
+        state = ClockState.objects.filter(id=1).values_list("offset_seconds", flat=True).first()
+    except DatabaseError:
+        # Before the first migrate (Django's system checks build a User, whose
+        # date_joined defaults to now()): the clock has not been moved yet.
+        return dt.timedelta(0)
     offset = dt.timedelta(seconds=state or 0)
     _cached_offset = (time.monotonic(), offset)
     return offset

@@ -47,8 +47,8 @@ def project_view(request, project_id: int):
     })
 
 
-@require_POST
 @staff_permission_required("manage_crowdfunding")
+@require_POST
 def project_manage(request, project_id: int):
     project = get_object_or_404(Project, pk=project_id)
     if request.POST.get("action") == "fee":

@@ -4,8 +4,10 @@ defined once, here; all amounts in fen.
 
 - users, users_new: registered non-staff users; those who joined that day
 - deposits_fen, withdrawals_fen, invested_fen: booked deposits and withdrawals, and
-  bids placed, that day
-- loans_listed, loans_disbursed: loans listed, and disbursed, that day
+  money frozen for bids, that business day (from the ledger, so the platform clock
+  decides the day)
+- loans_listed, loans_disbursed: loans listed, and disbursed, that day; loans_full:
+  loans full and waiting for disbursement
 - lent_total_fen: principal of every loan ever disbursed
 - interest_earned_fen: interest and penalty interest investors have received
 - loans_in_progress, outstanding_fen: disbursed loans not yet settled, and their
@@ -31,7 +33,7 @@ from peerfund.crowdfunding.selectors import platform_figures
 from peerfund.disclosure.models import DailySnapshot
 from peerfund.ledger.chart import EntryKind
 from peerfund.ledger.models import Entry, Posting
-from peerfund.lending.models import Bid, Investment, Loan, Receivable, RepaymentInstalment
+from peerfund.lending.models import Investment, Loan, Receivable, RepaymentInstalment
 
 LENT = (Loan.Status.DISBURSED, Loan.Status.SETTLED, Loan.Status.WRITTEN_OFF)
 
@@ -71,8 +73,10 @@ def statistics_compute(on: dt.date) -> dict:
         "users_new": User.objects.filter(is_staff=False, date_joined__gte=clock.day_start(on), date_joined__lt=clock.day_start(on + dt.timedelta(days=1))).count(),
         "deposits_fen": _booked(EntryKind.DEPOSIT, on),
         "withdrawals_fen": _booked(EntryKind.WITHDRAWAL, on),
-        "invested_fen": Bid.objects.filter(_day(on)).aggregate(total=Sum("amount_fen"))["total"] or 0,
+        "invested_fen": Posting.objects.filter(entry__kind=EntryKind.FREEZE, entry__key__startswith="bid:", entry__business_date=on, amount_fen__gt=0)
+        .aggregate(total=Sum("amount_fen"))["total"] or 0,
         "loans_listed": Loan.objects.filter(listed_at__gte=clock.day_start(on), listed_at__lt=clock.day_start(on + dt.timedelta(days=1))).count(),
+        "loans_full": Loan.objects.filter(status=Loan.Status.FULL).count(),
         "loans_disbursed": Entry.objects.filter(kind=EntryKind.LOAN_DISBURSE, business_date=on).count(),
         "lent_total_fen": Loan.objects.filter(status__in=LENT).aggregate(total=Sum("amount_fen"))["total"] or 0,
         "interest_earned_fen": (received["i"] or 0) + (received["p"] or 0),

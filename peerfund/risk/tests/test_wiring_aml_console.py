@@ -128,11 +128,11 @@ def test_the_risk_console_is_for_the_risk_role_only(staff_with, active_model):
     for url in pages:
         assert client.get(url).status_code == 200, url
     assert 'data-testid="scorecard"' in client.get("/backoffice/risk/").content.decode()
-    assert 'data-testid="nav-risk"' in client.get("/backoffice/").content.decode()
+    assert 'data-testid="menu-riskmodels"' in client.get("/backoffice/").content.decode()
     client.force_login(finance)
     for url in pages:
         assert client.get(url).status_code == 403, url
-    assert 'data-testid="nav-risk"' not in client.get("/backoffice/").content.decode()
+    assert 'data-testid="menu-riskmodels"' not in client.get("/backoffice/").content.decode()
 
 
 def test_compliance_works_the_aml_queue(staff_with, investor):

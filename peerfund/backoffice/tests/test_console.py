@@ -1,0 +1,123 @@
+"""The console as a whole: every back-office view declares its permission; each role
+sees exactly the menu its permissions open and gets 403 on every other view; Django's
+admin is for superusers and its changes are audited; the dashboard's live figures and
+alerts; the audit log search."""
+import datetime as dt
+import re
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from peerfund.backoffice.menu import MENU, menu_for
+from peerfund.backoffice.roles import ROLES
+from peerfund.core import clock
+from peerfund.core.alerts import alert_raise
+from peerfund.core.models import Alert, AuditLog
+from peerfund.ledger.models import Posting
+
+pytestmark = pytest.mark.django_db
+
+STAFF_NAMESPACES = {"backoffice", "lending_backoffice", "crowdfunding_backoffice", "risk", "cob"}
+PUBLIC_IN_STAFF_APPS = {"custody:callback"}
+
+
+def _staff_views():
+    """(url name, view, path with its ids set to 1) of every view in the console."""
+    found = []
+
+    def walk(patterns, namespace, prefix):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, entry.namespace or namespace, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern) and (namespace in STAFF_NAMESPACES or f"{namespace}:{entry.name}" == "custody:reconciliation"):
+                found.append((f"{namespace}:{entry.name}", entry.callback, "/" + prefix + str(entry.pattern)))
+
+    walk(get_resolver().url_patterns, None, "")
+    return [(name, view, re.sub(r"<(int:|str:)?\w+>", "1", path)) for name, view, path in found]
+
+
+def test_every_console_view_declares_a_permission():
+    views = _staff_views()
+    assert len(views) >= 30
+    undeclared = [name for name, view, _path in views if not getattr(view, "permission", None)]
+    assert undeclared == []
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_each_role_sees_exactly_its_menu_and_gets_403_elsewhere(role, staff_with):
+    staff = staff_with(role)
+    client = Client()
+    client.force_login(staff)
+    granted = set(ROLES[role])
+    shown = {item.url_name for _domain, items in menu_for(staff) for item in items}
+    assert shown == {item.url_name for _domain, items in MENU for item in items if item.permission in granted}
+    for name, view, path in _staff_views():
+        status = client.get(path).status_code
+        if view.permission in granted:
+            assert status != 403, (role, name, path)
+        else:
+            assert status == 403, (role, name, path, status)
+    page = client.get(reverse("backoffice:index") if "view_users" in granted else reverse("backoffice:dashboard") if "view_dashboard" in granted else "/")
+    html = page.content.decode()
+    for _domain, items in MENU:
+        for item in items:
+            assert (f'data-testid="menu-{item.url_name.replace(":", "")}"' in html) == (item.permission in granted and page.status_code == 200 and "backoffice-nav" in html), (role, item)
+
+
+def test_django_admin_is_for_superusers_and_audited(staff_with, make_user):
+    operations = Client()
+    operations.force_login(staff_with("operations"))
+    assert operations.get("/django-admin/").status_code == 302  # the admin's own login page: not for staff roles
+    root = make_user(username="root", is_superuser=True, is_staff=True)
+    admin = Client()
+    admin.force_login(root)
+    assert admin.get("/django-admin/").status_code == 200
+    from peerfund.sandbox.bank import faults
+    from peerfund.sandbox.models import BankFaults
+
+    faults()
+    admin.post(f"/django-admin/sandbox/bankfaults/{BankFaults.objects.get().pk}/change/", {
+        "latency_ms": "5", "callback_delay_seconds": "0", "lose_next_callbacks": "0", "lose_next_requests": "0", "reject_next_requests": "0",
+        "reject_reason": "BANK_REJECTED: test",
+    })
+    row = AuditLog.objects.filter(action__startswith="admin.").latest("id")
+    assert row.actor == root and row.object_type == "sandbox.bankfaults"
+
+
+def test_dashboard_live_figures_and_alert_acknowledgement(staff_with, investor):
+    client = Client()
+    client.force_login(staff_with("finance"))
+    page = client.get("/backoffice/dashboard/")
+    live = {key: value for key, _label, value in page.context["live"]}
+    deposits = sum(Posting.objects.filter(entry__kind="deposit", entry__business_date=clock.business_date(), account__kind="user_available")
+                   .values_list("amount_fen", flat=True))
+    from peerfund.core.money import format_fen
+
+    assert live["deposits_fen"] == format_fen(deposits)
+    alert = alert_raise(kind="test.alert", message="something to look at")
+    assert f'data-testid="alert-{alert.pk}"' in client.get("/backoffice/dashboard/").content.decode()
+    client.post(f"/backoffice/alerts/{alert.pk}/acknowledge/", {"note": "checked"})
+    alert.refresh_from_db()
+    assert alert.acknowledged_by.username == "staff-finance"
+    assert AuditLog.objects.filter(action="alert.acknowledged", object_id=str(alert.pk), reason="checked").exists()
+    auditor = Client()
+    auditor.force_login(staff_with("auditor"))
+    other = alert_raise(kind="test.alert", message="another")
+    assert auditor.post(f"/backoffice/alerts/{other.pk}/acknowledge/").status_code == 403
+    assert Alert.objects.get(pk=other.pk).acknowledged_at is None
+
+
+def test_audit_log_search_by_actor_object_and_time(staff_with, investor):
+    from peerfund.core.audit import audit_record
+
+    checker = staff_with("compliance")
+    audit_record(actor=checker, action="user.freeze.request", obj=investor, reason="test")
+    client = Client()
+    client.force_login(checker)
+    rows = list(client.get("/backoffice/audit/", {"actor": "staff-compliance"}).context["page"])
+    assert [r.action for r in rows] == ["user.freeze.request"]
+    by_object = client.get("/backoffice/audit/", {"object_type": "accounts.user", "object_id": str(investor.pk)}).context["page"]
+    assert "user.freeze.request" in [r.action for r in by_object]
+    tomorrow = (clock.business_date() + dt.timedelta(days=1)).isoformat()
+    assert list(client.get("/backoffice/audit/", {"since": tomorrow}).context["page"]) == []
