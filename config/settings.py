@@ -319,6 +319,8 @@ PEERFUND_CF_FEE_RATE = env_str("PEERFUND_CF_FEE_RATE", "0.05")
 PEERFUND_CF_FIRST_PAYOUT_SHARE = env_str("PEERFUND_CF_FIRST_PAYOUT_SHARE", "0.70")
 PEERFUND_CF_FIRST_PAYOUT_DAYS = env_int("PEERFUND_CF_FIRST_PAYOUT_DAYS", 7)
 PEERFUND_CF_FINAL_PAYOUT_DAYS = env_int("PEERFUND_CF_FINAL_PAYOUT_DAYS", 90)
+# Payouts leave escrow only when two finance staff release them (maker–checker).
+PEERFUND_CF_PAYOUT_APPROVAL = env_bool("PEERFUND_CF_PAYOUT_APPROVAL", True)
 PEERFUND_CF_AUTO_RECEIVE_DAYS = env_int("PEERFUND_CF_AUTO_RECEIVE_DAYS", 15)
 PEERFUND_CF_MAX_DAYS = env_int("PEERFUND_CF_MAX_DAYS", 60)
 PEERFUND_CF_BANNED_WORDS = env_list("PEERFUND_CF_BANNED_WORDS", ["赌博", "博彩", "彩票", "保本", "保收益", "稳赚", "高回报", "传销", "gambling", "guaranteed return"])

@@ -2,8 +2,9 @@
 
 1. An owner creates a project in steps, machine review passes it, a reviewer
    publishes it; two backers pledge (one takes the last limited reward) and a third
-   is refused; at the deadline it is settled with the fee, the first payout is made
-   at T+7, the owner ships, the backers confirm, and the final payout completes it.
+   is refused; at the deadline it is settled with the fee, the first payout falls due
+   at T+7 and two finance staff release it, the owner ships, the backers confirm, and
+   the final payout completes it.
 2. A project short of its goal: its backer gets every fen back.
 
 The books are checked after each test like after every test (ledger invariants and
@@ -22,7 +23,7 @@ from peerfund.custody.services import platform_accounts_open
 from peerfund.ledger.chart import AccountKind
 from peerfund.ledger.selectors import user_balances
 from peerfund.ledger.services import platform_account
-from peerfund.tests_support.crowdfunding import address_of, png, published_project, subcategory
+from peerfund.tests_support.crowdfunding import address_of, png, published_project, release_due_payouts, subcategory
 from peerfund.tests_support.money import committing, pay_deposit
 from peerfund.tests_support.people import TRADE_PASSWORD, onboard
 
@@ -56,6 +57,7 @@ def cast(make_user, staff_with, settings):
         address_of(backer, province=("浙江", "广东", "北京")[number])
         people[f"backer{number + 1}"] = backer
     people["reviewer"] = staff_with("operations", "cf-reviewer")
+    people["finance"] = (staff_with("finance", "finance-maker"), staff_with("finance", "finance-checker"))
     subcategory()
     return people
 
@@ -116,9 +118,18 @@ def test_create_review_pledge_settle_ship_confirm_and_pay_out(page, live_server,
     assert "sold out" in page.inner_text("[data-testid=form-error]") or "已售罄" in page.inner_text("[data-testid=form-error]")
     assert Pledge.objects.filter(project=project).count() == 2
 
-    # The deadline passes; a week later the first payout is made.
+    # The deadline passes; a week later the first payout is due, and two finance staff
+    # release it in the back office.
     with committing():
         close_until(start=clock.business_date(), until=project.deadline + dt.timedelta(days=7))
+    payout = Payout.objects.get(project=project, stage=1)
+    assert payout.status == Payout.Status.DUE
+    _login(page, live_server, "finance-maker")
+    page.goto(f"{live_server.url}/backoffice/approvals/")
+    _submit(page, f"[data-testid=request-payout-{payout.pk}]")
+    _login(page, live_server, "finance-checker")
+    page.goto(f"{live_server.url}/backoffice/approvals/")
+    _submit(page, "[data-testid=pending-approvals] [data-testid=approve]")
     project.refresh_from_db()
     fee, first, final = payout_plan(298_00, Decimal("0.05"))
     assert project.status == Project.Status.SUCCESSFUL
@@ -141,6 +152,7 @@ def test_create_review_pledge_settle_ship_confirm_and_pay_out(page, live_server,
         _submit(page, "[data-testid=confirm]")
     with committing():
         close_until(start=clock.business_date(), until=clock.business_date())
+        release_due_payouts(*cast["finance"])
     project.refresh_from_db()
     assert project.status == Project.Status.COMPLETED
     assert Payout.objects.filter(project=project, status=Payout.Status.PAID).count() == 2

@@ -45,6 +45,7 @@ MENU: list[tuple[str, list[Item]]] = [
     (_("Finance"), [
         Item(_("Reconciliation"), "custody:reconciliation", "view_reconciliation"),
         Item(_("Daily close"), "cob:overview", "view_reconciliation"),
+        Item(_("Approvals"), "backoffice:approvals", "request_adjustments"),
     ]),
     (_("System"), [
         Item(_("Audit log"), "backoffice:audit", "view_audit"),

@@ -31,6 +31,8 @@ class StaffPermission(models.Model):
             ("handle_complaints", _("Handle backers' complaints")),
             ("view_dashboard", _("Dashboard: live figures, trends and alerts")),
             ("acknowledge_alerts", _("Acknowledge alerts")),
+            ("request_adjustments", _("Ask for a ledger adjustment, a payout release or a fee change")),
+            ("approve_adjustments", _("Approve another staff member's adjustment, payout release or fee change")),
         ]
 
     def __str__(self) -> str:
@@ -67,3 +69,41 @@ class UserActionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} user {self.target_id} [{self.status}]"
+
+
+class ApprovalRequest(models.Model):
+    """A sensitive money or pricing action (reversing a ledger entry, releasing a
+    crowdfunding payout, changing a fee) asked for by one staff member and carried out
+    only when a second one, with the checking permission, approves it. What each kind
+    does is in backoffice/approvals.py."""
+
+    class Kind(models.TextChoices):
+        LEDGER_REVERSAL = "ledger_reversal", _("Manual ledger adjustment (reversing entry)")
+        PAYOUT_RELEASE = "payout_release", _("Crowdfunding payout release")
+        PRODUCT_FEE = "product_fee", _("Loan product fee change")
+        PROJECT_FEE = "project_fee", _("Crowdfunding project fee change")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved and done")
+        REJECTED = "rejected", _("Rejected")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    target = models.CharField(max_length=40, help_text="what it acts on, e.g. entry:12, payout:3, product:1")
+    payload = models.JSONField(default=dict, blank=True)
+    reason = models.CharField(max_length=300)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    result = models.CharField(max_length=200, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "target"], condition=models.Q(status="pending"), name="one_pending_approval_per_target")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.target} [{self.status}]"

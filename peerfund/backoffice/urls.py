@@ -1,6 +1,6 @@
 from django.urls import path
 
-from peerfund.backoffice import audit, dashboard, views
+from peerfund.backoffice import approvals_views, audit, dashboard, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -15,4 +15,6 @@ urlpatterns = [
     path("withdrawals/", views.withdrawals, name="withdrawals"),
     path("outbox/", views.outbox, name="outbox"),
     path("audit/", audit.audit_log, name="audit"),
+    path("approvals/", approvals_views.approvals, name="approvals"),
+    path("approvals/<int:request_id>/", approvals_views.approval_decision, name="approval_decision"),
 ]

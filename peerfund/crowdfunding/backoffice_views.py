@@ -7,6 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from peerfund.backoffice.approvals import approval_request
+from peerfund.backoffice.models import ApprovalRequest
 from peerfund.backoffice.permissions import staff_permission_required
 from peerfund.core.audit import audit_trail
 from peerfund.core.errors import ApplicationError
@@ -14,7 +16,7 @@ from peerfund.core.models import Alert
 from peerfund.crowdfunding.models import Category, Complaint, Project
 from peerfund.crowdfunding.selectors import platform_figures
 from peerfund.crowdfunding.services.fulfilment import complaint_handle
-from peerfund.crowdfunding.services.projects import category_save, project_review, project_set_fee
+from peerfund.crowdfunding.services.projects import category_save, project_review
 from peerfund.crowdfunding.services.settlement import project_default
 
 
@@ -54,11 +56,13 @@ def project_manage(request, project_id: int):
     if request.POST.get("action") == "fee":
         raw = request.POST.get("fee_percent", "").strip()
         try:
-            rate = Decimal(raw) / 100 if raw else None
+            rate = str(Decimal(raw) / 100) if raw else ""
         except InvalidOperation:
             messages.error(request, _("Enter the fee as a number, e.g. 5."))
         else:
-            _attempt(request, lambda: project_set_fee(staff=request.user, project=project, fee_rate=rate), _("Fee saved."))
+            _attempt(request, lambda: approval_request(staff=request.user, kind=ApprovalRequest.Kind.PROJECT_FEE, target_id=project.pk,
+                                                       reason=request.POST.get("reason") or "fee override", payload={"fee_rate": rate}),
+                     _("Fee change asked: a second staff member must approve it."))
     elif request.POST.get("action") == "default":
         _attempt(request, lambda: project_default(staff=request.user, project=project, reason=request.POST.get("reason", "")),
                  _("The owner is in default: escrow refunded to backers, owner blacklisted."))

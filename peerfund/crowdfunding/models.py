@@ -200,6 +200,7 @@ class Payout(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
         HELD = "held", _("Held: complaints open")
+        DUE = "due", _("Due: waiting for release by finance")
         PAID = "paid", _("Paid")
         CANCELLED = "cancelled", _("Cancelled (refunded to backers)")
 

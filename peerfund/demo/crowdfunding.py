@@ -12,6 +12,8 @@ from PIL import Image, ImageDraw
 
 from peerfund.accounts.models import User
 from peerfund.accounts.services.addresses import address_save
+from peerfund.backoffice.approvals import approval_decide, approval_request
+from peerfund.backoffice.models import ApprovalRequest
 from peerfund.core import clock
 from peerfund.core.errors import ApplicationError
 from peerfund.crowdfunding.models import Category, Pledge, Project
@@ -120,6 +122,8 @@ class CrowdfundingDemo:
                     _back(users[name], coffee, None, rng.randrange(3), f"demo-coffee-{offset}-{number}")
         if book and offset in (self.days - 2, self.days - 9):
             _back(users[BACKERS[offset % 3]], book, 20_000, None, f"demo-book-{offset}")
+        if coffee and offset == self.days - 16:
+            self._release_first_payout(coffee)
         if coffee and offset == self.days - 18:
             self._ship_and_confirm(coffee)
         if offset == 12:
@@ -151,6 +155,12 @@ class CrowdfundingDemo:
             if offset == 5:
                 update_post(owner=users["chenjing"], project=lamp, title="第二批样机到了", body="<p>第二批样机到了，色温更稳定。</p>", backers_only=False)
                 comment_post(author=users["zhangmin"], project=lamp, body="能寄到海外吗？", is_question=True)
+
+    def _release_first_payout(self, coffee: Project) -> None:
+        """Maker–checker: finance asks for the due payout's release, admin approves."""
+        payout = coffee.payouts.get(stage=1)
+        request = approval_request(staff=self.users["finance"], kind=ApprovalRequest.Kind.PAYOUT_RELEASE, target_id=payout.pk, reason="T+7 payout")
+        approval_decide(staff=self.users["admin"], request=request, approve=True)
 
     def _ship_and_confirm(self, coffee: Project) -> None:
         users = self.users

@@ -163,7 +163,9 @@ def post_many(specs: Sequence[EntrySpec], *, business_date: dt.date | None = Non
     for spec in specs:
         legs = _normalise(spec.legs)
         _check_shape(spec.kind, legs)
-        if spec.kind != EntryKind.REVERSAL:
+        if spec.kind == EntryKind.REVERSAL:
+            _check_reversal(spec, legs)
+        else:
             check_entry_rules(spec.kind, [(leg.account, leg.amount_fen) for leg in legs])
         prepared.append((spec, legs))
     keys = [spec.key for spec in specs]
@@ -233,6 +235,15 @@ def post(
     """
     spec = EntrySpec(kind=kind, legs=legs, key=key, ref=ref, memo=memo, actor=actor, reverses=_reverses)
     return post_many([spec], business_date=business_date)[0]
+
+
+def _check_reversal(spec: EntrySpec, legs: list[_Leg]) -> None:
+    """A reversal names the entry it reverses and is its exact negation."""
+    if spec.reverses is None:
+        raise PostingRuleViolation(_("A reversal must name the entry it reverses."), "ledger.reversal_target")
+    expected = sorted((account_id, -amount) for account_id, amount in spec.reverses.postings.values_list("account_id", "amount_fen"))
+    if sorted((leg.account.pk, leg.amount_fen) for leg in legs) != expected:
+        raise PostingRuleViolation(_("A reversal must be the exact negation of the entry it reverses."), "ledger.reversal_mismatch")
 
 
 def reverse(*, entry: Entry, key: str, reason: str, actor=None) -> Entry:

@@ -93,6 +93,8 @@ class ProductForm(BootstrapFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         product = self.instance
         if product.pk:
+            # A live product's fees change only through maker–checker (back office → Approvals).
+            del self.fields["service_fee_rate"]
             yuan = lambda fen: format_fen(fen, symbol=False)  # noqa: E731
             self.initial.update(
                 terms=",".join(str(t) for t in product.terms_months), documents=",".join(product.required_documents),

@@ -55,3 +55,16 @@ def address_of(user, province: str = "浙江"):
     from peerfund.accounts.services.addresses import address_save
 
     return address_save(user=user, recipient="张三", phone="13800138000", province=province, city="杭州", street="文三路 1 号")
+
+
+def release_due_payouts(maker, checker) -> int:
+    """Two finance staff release every payout that is due (maker–checker)."""
+    from peerfund.backoffice.approvals import approval_decide, approval_request
+    from peerfund.backoffice.models import ApprovalRequest
+    from peerfund.crowdfunding.models import Payout
+
+    due = list(Payout.objects.filter(status=Payout.Status.DUE).order_by("id"))
+    for payout in due:
+        request = approval_request(staff=maker, kind=ApprovalRequest.Kind.PAYOUT_RELEASE, target_id=payout.pk, reason="due under the payout plan")
+        approval_decide(staff=checker, request=request, approve=True)
+    return len(due)

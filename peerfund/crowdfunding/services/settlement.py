@@ -6,7 +6,8 @@
   the first share of the money less the platform fee after T+N days, the rest once
   backers have their rewards (or after a quiet period with no open complaint). A
   project short of its goal **fails**: every pledge is unfrozen in full.
-- Payouts leave the escrow to the owner's balance (and the fee to the platform).
+- Payouts leave the escrow to the owner's balance (and the fee to the platform),
+  once two staff members have released them (maker–checker; `PEERFUND_CF_PAYOUT_APPROVAL`).
 - An owner who does not deliver is declared in default by staff: what is still in
   escrow is refunded to the backers who did not get their reward (largest
   remainder by pledge), and the owner goes on the blacklist.
@@ -21,6 +22,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from peerfund.accounts.services.identity import verified_identity
+from peerfund.core import clock
 from peerfund.core.audit import audit_record
 from peerfund.core.money import format_fen, round_half_up, split_largest_remainder
 from peerfund.core.transitions import transition, transition_many
@@ -120,9 +122,12 @@ def payouts_due(on: dt.date) -> list[int]:
 
 
 def payouts_release(*, project_ids: list[int], on: dt.date) -> int:
-    """Pay every payout that is due: the first after T+N, the final when it is due
-    and no complaint is open (else it is held, and shows so)."""
-    paid = 0
+    """Release every payout that is due — the first after T+N, the final when it is
+    due and no complaint is open (else it is held, and shows so). With payout
+    approval on (the default) a due payout waits for two finance staff
+    (`payout_pay`, through the back office's maker–checker); otherwise it is paid
+    here."""
+    released = 0
     for project_id in project_ids:
         with transaction.atomic():
             project = Project.objects.select_for_update().select_related("owner").get(pk=project_id)
@@ -131,20 +136,36 @@ def payouts_release(*, project_ids: list[int], on: dt.date) -> int:
             for payout in project.payouts.select_for_update().order_by("stage"):
                 if payout.status not in (Payout.Status.SCHEDULED, Payout.Status.HELD):
                     continue
-                if payout.stage == 1 and payout.due_on <= on:
+                if payout.stage == 2 and not _final_due(project, on):
+                    continue
+                if payout.stage == 1 and payout.due_on > on:
+                    continue
+                if payout.stage == 2 and _open_complaints(project.pk):
+                    Payout.objects.filter(pk=payout.pk).update(status=Payout.Status.HELD)
+                    continue
+                if settings.PEERFUND_CF_PAYOUT_APPROVAL:
+                    Payout.objects.filter(pk=payout.pk).update(status=Payout.Status.DUE)
+                else:
                     _pay(project, payout, on)
-                    paid += 1
-                elif payout.stage == 2 and _final_due(project, on):
-                    if _open_complaints(project.pk):
-                        Payout.objects.filter(pk=payout.pk).update(status=Payout.Status.HELD)
-                        continue
-                    _pay(project, payout, on)
-                    transition(project, Project.Status.COMPLETED, reason="final payout made")
-                    paid += 1
-    return paid
+                released += 1
+    return released
 
 
-def _pay(project: Project, payout: Payout, on: dt.date) -> None:
+def payout_pay(*, payout_id: int, actor=None) -> Payout:
+    """Pay a payout that is due (a second staff member approved its release). The
+    final payout is refused while a complaint is open, and completes the project."""
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().get(pk=payout_id)
+        project = Project.objects.select_for_update().select_related("owner").get(pk=payout.project_id)
+        if payout.status != Payout.Status.DUE or project.status != Project.Status.SUCCESSFUL:
+            raise refuse(_("This payout is not due for release."), "payout.not_due")
+        if payout.stage == 2 and _open_complaints(project.pk):
+            raise refuse(_("A complaint about this project is open; settle it first."), "payout.complaints")
+        _pay(project, payout, clock.business_date(), actor=actor)
+    return payout
+
+
+def _pay(project: Project, payout: Payout, on: dt.date, actor=None) -> None:
     legs = [(escrow_account(project), -(payout.amount_fen + payout.fee_fen)),
             (ledger.user_accounts(project.owner)[AccountKind.USER_AVAILABLE], payout.amount_fen)]
     if payout.fee_fen:
@@ -153,7 +174,9 @@ def _pay(project: Project, payout: Payout, on: dt.date) -> None:
                          memo=f"payout {payout.stage} of project {project.pk}")
     payout.status, payout.paid_on, payout.entry = Payout.Status.PAID, on, entry
     payout.save(update_fields=["status", "paid_on", "entry"])
-    audit_record(actor=None, action="payout.paid", obj=payout, data={"amount_fen": payout.amount_fen, "fee_fen": payout.fee_fen})
+    audit_record(actor=actor, action="payout.paid", obj=payout, data={"amount_fen": payout.amount_fen, "fee_fen": payout.fee_fen})
+    if payout.stage == 2:
+        transition(project, Project.Status.COMPLETED, actor=actor, reason="final payout made")
     notify(user=project.owner, event="project.payout", context={"project": project.title, "amount": format_fen(payout.amount_fen),
                                                                 "fee": format_fen(payout.fee_fen), "stage": payout.stage})
 

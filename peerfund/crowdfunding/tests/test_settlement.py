@@ -22,7 +22,7 @@ from peerfund.ledger.models import Entry
 from peerfund.ledger.selectors import user_balances
 from peerfund.ledger.services import platform_account
 from peerfund.risk.blacklist import blacklist_hits
-from peerfund.tests_support.crowdfunding import published_project
+from peerfund.tests_support.crowdfunding import published_project, release_due_payouts
 from peerfund.tests_support.people import IDENTITIES, TRADE_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +48,17 @@ def _pledge(backer, project, tier, key):
 def _close(until, capture, start=None):
     with capture(execute=True):
         close_until(start=start or clock.business_date(), until=until)
+
+
+@pytest.fixture
+def finance(staff_with):
+    """Two finance staff: one asks for a payout's release, the other approves it."""
+    return staff_with("finance", "finance-maker"), staff_with("finance", "finance-checker")
+
+
+def _release(finance, capture) -> int:
+    with capture(execute=True):
+        return release_due_payouts(*finance)
 
 
 @pytest.fixture
@@ -85,12 +96,15 @@ def test_closing_again_moves_nothing(funded, django_capture_on_commit_callbacks)
     assert Entry.objects.count() == entries and Payout.objects.filter(project=project).count() == 2
 
 
-def test_first_payout_after_t_plus_7_final_after_every_reward_arrives(funded, project_owner, backers, django_capture_on_commit_callbacks):
+def test_first_payout_after_t_plus_7_final_after_every_reward_arrives(funded, project_owner, backers, finance, django_capture_on_commit_callbacks):
     project, pledges = funded
     fee, first, final = payout_plan(417_00, Decimal("0.05"))
     _close(project.deadline + dt.timedelta(days=6), django_capture_on_commit_callbacks, start=project.deadline + dt.timedelta(days=1))
-    assert user_balances(project_owner)[AccountKind.USER_AVAILABLE] == 0
+    assert _release(finance, django_capture_on_commit_callbacks) == 0
     _close(project.deadline + dt.timedelta(days=7), django_capture_on_commit_callbacks)
+    assert Payout.objects.get(project=project, stage=1).status == Payout.Status.DUE
+    assert user_balances(project_owner)[AccountKind.USER_AVAILABLE] == 0  # two people release it, not the close
+    assert _release(finance, django_capture_on_commit_callbacks) == 1
     assert user_balances(project_owner)[AccountKind.USER_AVAILABLE] == first
     assert platform_account(AccountKind.PLATFORM_FEE).balance_fen == fee
 
@@ -99,18 +113,25 @@ def test_first_payout_after_t_plus_7_final_after_every_reward_arrives(funded, pr
     pledge_confirm(backer=backers[0], pledge=pledges[0])
     pledge_confirm(backer=backers[1], pledge=pledges[1])
     _close(clock.business_date(), django_capture_on_commit_callbacks)
-    project.refresh_from_db()
-    assert project.status == Project.Status.SUCCESSFUL  # one reward is still on its way
+    assert _release(finance, django_capture_on_commit_callbacks) == 0  # one reward is still on its way
 
     pledge_confirm(backer=backers[2], pledge=pledges[2])
     _close(clock.business_date(), django_capture_on_commit_callbacks)
+    assert _release(finance, django_capture_on_commit_callbacks) == 1
     project.refresh_from_db()
     assert project.status == Project.Status.COMPLETED
     assert user_balances(project_owner)[AccountKind.USER_AVAILABLE] == first + final
     assert escrow_account(project).balance_fen == 0
 
 
-def test_an_open_complaint_holds_the_final_payout(funded, project_owner, backers, staff, django_capture_on_commit_callbacks):
+def test_without_payout_approval_the_close_pays(funded, project_owner, settings, django_capture_on_commit_callbacks):
+    settings.PEERFUND_CF_PAYOUT_APPROVAL = False
+    project, _pledges = funded
+    _close(project.deadline + dt.timedelta(days=7), django_capture_on_commit_callbacks, start=project.deadline + dt.timedelta(days=1))
+    assert user_balances(project_owner)[AccountKind.USER_AVAILABLE] == payout_plan(417_00, Decimal("0.05"))[1]
+
+
+def test_an_open_complaint_holds_the_final_payout(funded, project_owner, backers, staff, finance, django_capture_on_commit_callbacks):
     project, pledges = funded
     for pledge in pledges:
         pledge_ship(owner=project_owner, pledge=pledge, carrier="顺丰", tracking_no=f"SF{pledge.pk:08d}")
@@ -119,7 +140,9 @@ def test_an_open_complaint_holds_the_final_payout(funded, project_owner, backers
         complaint_file(backer=backers[2], pledge=pledges[2], text="again")
     # Shipped rewards nobody complains about count as received after 15 days; the
     # complained one does not, and after the quiet period the final payout is held.
-    _close(project.deadline + dt.timedelta(days=91), django_capture_on_commit_callbacks, start=project.deadline + dt.timedelta(days=1))
+    _close(project.deadline + dt.timedelta(days=7), django_capture_on_commit_callbacks, start=project.deadline + dt.timedelta(days=1))
+    _release(finance, django_capture_on_commit_callbacks)
+    _close(project.deadline + dt.timedelta(days=91), django_capture_on_commit_callbacks)
     pledges[0].refresh_from_db()
     pledges[2].refresh_from_db()
     assert pledges[0].delivery == Pledge.Delivery.RECEIVED and pledges[2].delivery == Pledge.Delivery.SHIPPED
@@ -128,15 +151,17 @@ def test_an_open_complaint_holds_the_final_payout(funded, project_owner, backers
 
     complaint_handle(staff=staff, complaint=complaint, resolve=True, resolution="已换新")
     _close(clock.business_date(), django_capture_on_commit_callbacks)
+    _release(finance, django_capture_on_commit_callbacks)
     final.refresh_from_db()
     assert final.status == Payout.Status.PAID
     assert backers[2].messages.filter(event="complaint.handled").exists()
 
 
-def test_an_owner_in_default_refunds_escrow_to_backers_without_rewards(funded, project_owner, backers, staff, django_capture_on_commit_callbacks):
+def test_an_owner_in_default_refunds_escrow_to_backers_without_rewards(funded, project_owner, backers, staff, finance, django_capture_on_commit_callbacks):
     project, pledges = funded
     fee, first, final = payout_plan(417_00, Decimal("0.05"))
     _close(project.deadline + dt.timedelta(days=7), django_capture_on_commit_callbacks, start=project.deadline + dt.timedelta(days=1))
+    _release(finance, django_capture_on_commit_callbacks)
     pledge_ship(owner=project_owner, pledge=pledges[0], carrier="顺丰", tracking_no="SF1")
     pledge_confirm(backer=backers[0], pledge=pledges[0])
     with pytest.raises(CrowdfundingError):
