@@ -121,3 +121,20 @@ def test_audit_log_search_by_actor_object_and_time(staff_with, investor):
     assert "user.freeze.request" in [r.action for r in by_object]
     tomorrow = (clock.business_date() + dt.timedelta(days=1)).isoformat()
     assert list(client.get("/backoffice/audit/", {"since": tomorrow}).context["page"]) == []
+
+
+def test_the_documented_role_table_is_the_role_map():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from peerfund.backoffice.models import StaffPermission
+
+    text = (Path(settings.BASE_DIR) / "docs" / "backoffice.md").read_text()
+    roles = list(ROLES)
+    header = next(line for line in text.splitlines() if line.startswith("| permission |"))
+    assert [cell.strip() for cell in header.strip("|").split("|")][2:] == roles
+    for code, _label in StaffPermission._meta.permissions:
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{code}` |"))
+        marks = [cell.strip() for cell in row.strip("|").split("|")][2:]
+        assert [role for role, mark in zip(roles, marks, strict=True) if mark == "✓"] == [r for r in roles if code in ROLES[r]], code
