@@ -43,6 +43,7 @@ MENU: list[tuple[str, list[Item]]] = [
         Item(_("AML alerts"), "risk:aml", "handle_aml"),
     ]),
     (_("Finance"), [
+        Item(_("Fund flows and reports"), "backoffice:finance", "view_reconciliation"),
         Item(_("Reconciliation"), "custody:reconciliation", "view_reconciliation"),
         Item(_("Daily close"), "cob:overview", "view_reconciliation"),
         Item(_("Approvals"), "backoffice:approvals", "request_adjustments"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from peerfund.backoffice import approvals_views, audit, dashboard, views
+from peerfund.backoffice import approvals_views, audit, dashboard, finance, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -15,6 +15,7 @@ urlpatterns = [
     path("withdrawals/", views.withdrawals, name="withdrawals"),
     path("outbox/", views.outbox, name="outbox"),
     path("audit/", audit.audit_log, name="audit"),
+    path("finance/", finance.reports, name="finance"),
     path("approvals/", approvals_views.approvals, name="approvals"),
     path("approvals/<int:request_id>/", approvals_views.approval_decision, name="approval_decision"),
 ]

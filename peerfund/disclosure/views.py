@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from peerfund.core.exports import table_response
 from peerfund.core.masking import mask_name
 from peerfund.disclosure import merkle
 from peerfund.disclosure.figures import DISCLOSED
@@ -24,7 +25,7 @@ from peerfund.disclosure.selectors import (
     trend,
 )
 from peerfund.disclosure.services.liabilities import liability_proof
-from peerfund.disclosure.services.reports import monthly_pdf, monthly_xlsx
+from peerfund.disclosure.services.reports import HEADER, monthly_rows, monthly_subtitle, monthly_title
 from peerfund.disclosure.services.statistics import latest_snapshot
 
 
@@ -57,14 +58,9 @@ def _report(year: int, month: int) -> dict:
     return report
 
 
-def report_pdf(request, year: int, month: int):
-    return HttpResponse(monthly_pdf(_report(year, month)), content_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="peerfund-disclosure-{year}-{month:02d}.pdf"'})
-
-
-def report_xlsx(request, year: int, month: int):
-    return HttpResponse(monthly_xlsx(_report(year, month)), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f'attachment; filename="peerfund-disclosure-{year}-{month:02d}.xlsx"'})
+def report(request, year: int, month: int, fmt: str):
+    report = _report(year, month)
+    return table_response(fmt, f"peerfund-disclosure-{year}-{month:02d}", monthly_title(report), monthly_subtitle(report), HEADER, monthly_rows(report))
 
 
 @login_required

@@ -138,3 +138,26 @@ def test_the_documented_role_table_is_the_role_map():
         row = next(line for line in text.splitlines() if line.startswith(f"| `{code}` |"))
         marks = [cell.strip() for cell in row.strip("|").split("|")][2:]
         assert [role for role, mark in zip(roles, marks, strict=True) if mark == "✓"] == [r for r in roles if code in ROLES[r]], code
+
+
+def test_fund_flows_by_period_and_in_three_formats(staff_with, funded):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    client = Client()
+    client.force_login(staff_with("finance"))
+    month = f"{clock.business_date():%Y-%m}"
+    rows = {r["kind"]: r for r in client.get("/backoffice/finance/", {"period": "month", "value": month}).context["rows"]}
+    deposits = sum(Posting.objects.filter(entry__kind="deposit", amount_fen__gt=0).values_list("amount_fen", flat=True))
+    assert rows["deposit"]["moved_fen"] == deposits and rows["deposit"]["entries"] >= 1
+    exported = client.get("/backoffice/finance/", {"period": "month", "value": month, "format": "csv"}).content.decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(exported)))
+    assert [row[0] for row in table[1:]] == [r["label"] for r in rows.values()]
+    xlsx = load_workbook(io.BytesIO(client.get("/backoffice/finance/", {"period": "year", "value": str(clock.business_date().year), "format": "xlsx"}).content))
+    assert xlsx.active.max_row == 3 + len(rows)
+    pdf = client.get("/backoffice/finance/", {"period": "day", "value": clock.business_date().isoformat(), "format": "pdf"})
+    assert rows["deposit"]["label"] in PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert client.get("/backoffice/finance/", {"period": "day", "value": "not-a-date"}).status_code == 404

@@ -1,5 +1,6 @@
 """The daily snapshot and the proof of liabilities against independent queries over
 the books, and the public pages and reports that show them."""
+import csv
 import datetime as dt
 import io
 import json
@@ -102,9 +103,12 @@ def test_disclosure_page_and_monthly_reports_show_the_same_figures(disbursed_loa
     xlsx = Client().get(f"/disclosure/reports/{today.year}-{today.month}.xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     cells = {row[0]: row[1] for row in sheet.iter_rows(min_row=4, values_only=True) if row[0]}
+    csv_text = Client().get(f"/disclosure/reports/{today.year}-{today.month}.csv").content.decode("utf-8-sig")
+    csv_rows = dict(list(csv.reader(io.StringIO(csv_text)))[1:])
     for label, value in shown.items():
-        assert f"{label}:  {value}" in text
+        assert f"{label}    {value}" in text
         assert cells[label] == value
+        assert csv_rows[label] == value
     assert Client().get(f"/disclosure/reports/{today.year}-13.pdf").status_code == 404
     assert Client().get("/disclosure/reports/1999-01.xlsx").status_code == 404
 
