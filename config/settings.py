@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "peerfund.crowdfunding",
     "peerfund.contracts",
     "peerfund.disclosure",
+    "peerfund.cms",
     "peerfund.cob",
     "peerfund.demo",
 ]

@@ -48,6 +48,9 @@ MENU: list[tuple[str, list[Item]]] = [
         Item(_("Daily close"), "cob:overview", "view_reconciliation"),
         Item(_("Approvals"), "backoffice:approvals", "request_adjustments"),
     ]),
+    (_("Content"), [
+        Item(_("Articles"), "cms_backoffice:list", "manage_content"),
+    ]),
     (_("System"), [
         Item(_("Audit log"), "backoffice:audit", "view_audit"),
         Item(_("SMS / e-mail outbox"), "backoffice:outbox", "view_outbox"),

@@ -31,6 +31,7 @@ class StaffPermission(models.Model):
             ("handle_complaints", _("Handle backers' complaints")),
             ("view_dashboard", _("Dashboard: live figures, trends and alerts")),
             ("acknowledge_alerts", _("Acknowledge alerts")),
+            ("manage_content", _("Write and publish announcements, news, help and the newbie guide")),
             ("request_adjustments", _("Ask for a ledger adjustment, a payout release or a fee change")),
             ("approve_adjustments", _("Approve another staff member's adjustment, payout release or fee change")),
         ]

@@ -3,18 +3,37 @@ permissions. Kept in sync after every migrate."""
 from django.contrib.auth.models import Group, Permission
 
 ROLES: dict[str, tuple[str, ...]] = {
-    "operations": ("view_users", "review_withdrawals", "view_outbox", "manage_products", "review_projects", "manage_crowdfunding", "view_dashboard", "acknowledge_alerts", "request_adjustments"),
-    "risk": ("view_users", "freeze_users", "approve_freeze", "review_verifications", "manage_risk", "handle_aml", "review_loans", "review_projects", "view_dashboard", "acknowledge_alerts"),
-    "finance": ("view_users", "review_withdrawals", "view_reconciliation", "view_dashboard", "acknowledge_alerts", "request_adjustments", "approve_adjustments"),
-    "customer_service": ("view_users", "view_personal_data", "view_outbox", "handle_complaints"),
-    "compliance": ("view_users", "view_personal_data", "freeze_users", "approve_freeze", "review_verifications", "view_audit", "handle_aml", "view_dashboard"),
-    "auditor": ("view_users", "view_audit", "view_reconciliation", "view_dashboard"),
-    "collection": ("view_users", "view_personal_data", "collect_debts"),
+    "operations": (
+        "view_users", "review_withdrawals", "view_outbox", "manage_products", "review_projects", "manage_crowdfunding",
+        "view_dashboard", "acknowledge_alerts", "request_adjustments", "manage_content",
+    ),
+    "risk": (
+        "view_users", "freeze_users", "approve_freeze", "review_verifications", "manage_risk", "handle_aml",
+        "review_loans", "review_projects", "view_dashboard", "acknowledge_alerts",
+    ),
+    "finance": (
+        "view_users", "review_withdrawals", "view_reconciliation", "view_dashboard", "acknowledge_alerts",
+        "request_adjustments", "approve_adjustments",
+    ),
+    "customer_service": (
+        "view_users", "view_personal_data", "view_outbox", "handle_complaints",
+    ),
+    "compliance": (
+        "view_users", "view_personal_data", "freeze_users", "approve_freeze", "review_verifications", "view_audit",
+        "handle_aml", "view_dashboard",
+    ),
+    "auditor": (
+        "view_users", "view_audit", "view_reconciliation", "view_dashboard",
+    ),
+    "collection": (
+        "view_users", "view_personal_data", "collect_debts",
+    ),
     "admin": (
         "view_users", "view_personal_data", "freeze_users", "approve_freeze", "review_verifications",
-        "review_withdrawals", "view_outbox", "view_reconciliation", "view_audit", "manage_risk", "handle_aml", "manage_products", "review_loans",
-        "collect_debts", "review_projects", "manage_crowdfunding", "handle_complaints", "view_dashboard", "acknowledge_alerts",
-        "request_adjustments", "approve_adjustments",
+        "review_withdrawals", "view_outbox", "view_reconciliation", "view_audit", "manage_risk", "handle_aml",
+        "manage_products", "review_loans", "collect_debts", "review_projects", "manage_crowdfunding",
+        "handle_complaints", "view_dashboard", "acknowledge_alerts", "request_adjustments", "approve_adjustments",
+        "manage_content",
     ),
 }
 

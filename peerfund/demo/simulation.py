@@ -29,6 +29,7 @@ from peerfund.backoffice.roles import staff_with_role
 from peerfund.cob.services import close_run
 from peerfund.core import clock
 from peerfund.custody.services import custody_move, custody_platform_fund, platform_accounts_open
+from peerfund.demo.content import content_publish
 from peerfund.demo.crowdfunding import CrowdfundingDemo
 from peerfund.funds.selectors import asset_overview
 from peerfund.funds.services.deposits import deposit_order_create, deposit_order_paid
@@ -347,6 +348,7 @@ def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print)
         platform_accounts_open()
         custody_platform_fund(amount_fen=MARKETING_BUDGET_FEN, key="demo-marketing-budget")
         users = _create_people()
+        content_publish(users)
         products = _products()
         seasoned = []
         crowdfunding = CrowdfundingDemo(users, days, rng)

@@ -9,6 +9,8 @@ from django.views.decorators.http import require_GET
 from peerfund.accounts.selectors import cards_of
 from peerfund.accounts.services.identity import verified_identity
 from peerfund.accounts.services.risk import user_risk_level
+from peerfund.cms.models import Article
+from peerfund.cms.services import published
 from peerfund.crowdfunding.models import Project
 from peerfund.custody.models import CustodyAccount
 from peerfund.disclosure.services.statistics import latest_snapshot
@@ -17,11 +19,13 @@ from peerfund.lending.models import Loan
 
 
 def home(request):
-    """The platform's figures from the last daily close, and what is open now."""
+    """The platform's figures from the last daily close, what is open now, the latest
+    announcements."""
     return render(request, "web/home.html", {
         "snapshot": latest_snapshot(),
         "loans": Loan.objects.filter(status=Loan.Status.LISTED).order_by("-listed_at")[:4],
         "projects": Project.objects.filter(status=Project.Status.FUNDING).order_by("-raised_fen")[:4],
+        "announcements": published(Article.Kind.ANNOUNCEMENT)[:4],
     })
 
 

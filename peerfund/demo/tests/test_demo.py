@@ -3,7 +3,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from peerfund.accounts.models import InvitationReward, Verification
+from peerfund.accounts.models import InvitationReward, User, Verification
 from peerfund.core import clock
 from peerfund.custody.models import ReconciliationReport
 from peerfund.demo.simulation import DEMO_PASSWORD, PEOPLE, demo_is_loaded
@@ -77,6 +77,16 @@ def test_demo_loads_a_consistent_platform_once(capsys):
     assert Complaint.objects.filter(status="open").exists()
     discover = Client().get("/projects/").content.decode()
     assert "会呼吸的护眼台灯" in discover
+    # disclosure and content: a snapshot and a liabilities tree for every closed day,
+    # a user's proof verifies, announcements on the home page
+    from peerfund.disclosure import merkle
+    from peerfund.disclosure.models import DailySnapshot, LiabilityTree
+    from peerfund.disclosure.services.liabilities import liability_proof
+
+    assert DailySnapshot.objects.count() == LiabilityTree.objects.count() == 40
+    lina = User.objects.get(username="lina")
+    assert merkle.verify(liability_proof(user=lina, tree=LiabilityTree.objects.latest("business_date")))[0]
+    assert "存管系统升级" in Client().get("/").content.decode()
     ops = Client()
     ops.login(username="ops", password=DEMO_PASSWORD)
     assert "露营折叠桌椅" in ops.get("/backoffice/crowdfunding/review/").content.decode()
