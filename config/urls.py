@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/signup/", signup_views.signup, name="account_signup"),  # allauth's, plus the risk rules
     path("accounts/", include("allauth.urls")),
+    path("me/support/", include("peerfund.backoffice.support_urls")),
     path("me/", include("peerfund.accounts.urls")),
     path("invite/<str:code>/", account_views.invite_landing, name="invite_landing"),
     path("funds/", include("peerfund.funds.urls")),

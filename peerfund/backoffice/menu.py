@@ -22,6 +22,7 @@ MENU: list[tuple[str, list[Item]]] = [
         Item(_("Users"), "backoffice:users", "view_users"),
         Item(_("Verifications"), "backoffice:verifications", "review_verifications"),
         Item(_("Withdrawals"), "backoffice:withdrawals", "review_withdrawals"),
+        Item(_("Tickets"), "backoffice:tickets", "handle_complaints"),
     ]),
     (_("Lending"), [
         Item(_("Loan products"), "lending_backoffice:products", "manage_products"),

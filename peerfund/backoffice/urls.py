@@ -1,6 +1,6 @@
 from django.urls import path
 
-from peerfund.backoffice import approvals_views, audit, dashboard, finance, views
+from peerfund.backoffice import approvals_views, audit, dashboard, finance, tickets, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -16,6 +16,8 @@ urlpatterns = [
     path("outbox/", views.outbox, name="outbox"),
     path("audit/", audit.audit_log, name="audit"),
     path("finance/", finance.reports, name="finance"),
+    path("tickets/", tickets.ticket_queue, name="tickets"),
+    path("tickets/<int:ticket_id>/", tickets.ticket_detail, name="ticket"),
     path("approvals/", approvals_views.approvals, name="approvals"),
     path("approvals/<int:request_id>/", approvals_views.approval_decision, name="approval_decision"),
 ]

@@ -11,6 +11,7 @@ from peerfund.accounts.models import User, Verification
 from peerfund.accounts.services.identity import verification_review, verified_identity
 from peerfund.backoffice.models import UserActionRequest
 from peerfund.backoffice.permissions import staff_permission_required
+from peerfund.backoffice.selectors import user_360
 from peerfund.backoffice.services import personal_data_reveal, user_action_decide, user_action_request
 from peerfund.core.audit import audit_trail
 from peerfund.core.errors import ApplicationError
@@ -78,6 +79,7 @@ def user_detail(request, user_id: int):
         "cards": target.bank_cards.filter(removed_at__isnull=True),
         "requests": UserActionRequest.objects.filter(target=target)[:10],
         "trail": audit_trail(target).order_by("-id")[:20],
+        **user_360(target),
         "revealed": revealed,
         "can_reveal": request.user.has_perm("backoffice.view_personal_data"),
         "can_freeze": request.user.has_perm("backoffice.freeze_users"),
