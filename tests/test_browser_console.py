@@ -1,0 +1,83 @@
+"""The console and the disclosure page in a real browser: each role's menu holds
+exactly its pages, a maker cannot approve their own request (the checker can), and a
+user downloads their proof of liabilities and verifies it with the downloaded
+verifier — Python's standard library only."""
+import subprocess
+import sys
+
+import pytest
+
+from peerfund.backoffice.menu import MENU
+from peerfund.backoffice.models import ApprovalRequest
+from peerfund.backoffice.roles import ROLES
+from peerfund.cob.services import close_run
+from peerfund.core import clock
+from peerfund.custody.services import platform_accounts_open
+from peerfund.ledger.models import Entry
+from peerfund.tests_support.money import committing, freeze, pay_deposit
+from peerfund.tests_support.people import onboard
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _login(page, live_server, username):
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_login", username)
+    page.fill("#id_password", "correct-horse-9")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+
+
+@pytest.mark.parametrize("role", ["finance", "customer_service"])
+def test_each_role_sees_exactly_its_menu(page, live_server, staff_with, role):
+    staff_with(role)
+    _login(page, live_server, f"staff-{role}")
+    page.goto(f"{live_server.url}/backoffice/users/")
+    shown = set(page.eval_on_selector_all("[data-testid=backoffice-nav] .dropdown-item", "links => links.map(a => a.getAttribute('data-testid'))"))
+    expected = {f"menu-{item.url_name.replace(':', '')}" for _domain, items in MENU for item in items if item.permission in ROLES[role]}
+    assert shown == expected
+    forbidden = next(item for _domain, items in MENU for item in items if item.permission not in ROLES[role])
+    from django.urls import reverse
+
+    response = page.goto(f"{live_server.url}{reverse(forbidden.url_name)}")
+    assert response.status == 403
+
+
+def test_maker_cannot_approve_own_request_and_user_verifies_their_proof(page, live_server, make_user, staff_with, tmp_path):
+    platform_accounts_open()
+    user = make_user(username="lina")
+    onboard(user, identity=0)
+    pay_deposit(user, 100_000, committing, key="seed")
+    entry = freeze(user, 20_000, committing, key="mistake")
+    staff_with("finance", "maker")
+    staff_with("finance", "checker")
+
+    _login(page, live_server, "maker")
+    page.goto(f"{live_server.url}/backoffice/approvals/")
+    page.select_option("[data-testid=approval-form] select[name=kind]", "ledger_reversal")
+    page.fill("[data-testid=approval-form] input[name=target]", str(entry.pk))
+    page.fill("[data-testid=approval-form] input[name=reason]", "frozen by mistake")
+    with page.expect_navigation():
+        page.click("[data-testid=approval-form] button")
+    request = ApprovalRequest.objects.get()
+    assert not page.is_visible(f"[data-testid=approval-{request.pk}] [data-testid=approve]")
+    _login(page, live_server, "checker")
+    page.goto(f"{live_server.url}/backoffice/approvals/")
+    with page.expect_navigation():
+        page.click(f"[data-testid=approval-{request.pk}] [data-testid=approve]")
+    assert Entry.objects.filter(reverses=entry).exists()
+
+    with committing():
+        close_run(on=clock.business_date())
+    _login(page, live_server, "lina")
+    page.goto(f"{live_server.url}/disclosure/")
+    with page.expect_download() as proof_download:
+        page.click("[data-testid=proof-link]")
+    with page.expect_download() as verifier_download:
+        page.click("[data-testid=verifier-link]")
+    proof, verifier = tmp_path / "proof.json", tmp_path / "merkle.py"
+    proof_download.value.save_as(proof)
+    verifier_download.value.save_as(verifier)
+    result = subprocess.run([sys.executable, "-I", "-S", str(verifier), str(proof)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "OK included" in result.stdout and "1000.00" in result.stdout
