@@ -73,7 +73,7 @@ EVENTS: dict[str, Event] = {
     "comment.replied": Event(_("Reply to your comment"), _("Someone replied to your comment on {project}.")),
     "reward.shipped": Event(_("Reward shipped"), _("Your reward from {project} was sent ({carrier} {tracking}). Confirm when it arrives.")),
     "complaint.filed": Event(_("Complaint from a backer"), _("A backer of {project} filed a complaint; customer service will look at it.")),
-    "ticket.answered": Event(_("Customer service answered"), _("Customer service answered your ticket \u201c{subject}\u201d.")),
+    "ticket.answered": Event(_("Customer service answered"), _("Customer service answered your ticket “{subject}”.")),
     "complaint.handled": Event(_("Complaint handled"), _("Your complaint about {project} was handled: {resolution}")),
 }
 
