@@ -11,8 +11,10 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from peerfund.accounts.api import router as me_router
+from peerfund.cms.api import router as content_router
 from peerfund.core.errors import ApplicationError
 from peerfund.crowdfunding.api import router as crowdfunding_router
+from peerfund.disclosure.api import router as disclosure_router
 from peerfund.funds.api import router as funds_router
 from peerfund.lending.api import router as lending_router
 
@@ -69,3 +71,5 @@ api.add_router("/me", me_router)
 api.add_router("/funds", funds_router)
 api.add_router("/loans", lending_router)
 api.add_router("/crowdfunding", crowdfunding_router)
+api.add_router("/disclosure", disclosure_router)
+api.add_router("/content", content_router)

@@ -68,3 +68,12 @@ def test_staff_write_and_publish_in_the_back_office(staff_with):
     service = Client()
     service.force_login(staff_with("customer_service"))
     assert service.get("/backoffice/content/").status_code == 403
+
+
+def test_the_api_lists_and_searches_published_articles(staff):
+    shown = _article(staff, title="如何提现", body="在提现页操作。")
+    _article(staff, title="草稿", body="未发布")
+    article_publish(staff=staff, article=shown, publish=True)
+    assert [a["title"] for a in Client().get("/api/v1/content/articles").json()] == ["如何提现"]
+    assert [a["title"] for a in Client().get("/api/v1/content/articles", {"kind": "help", "q": "提现"}).json()] == ["如何提现"]
+    assert Client().get("/api/v1/content/articles", {"kind": "news"}).json() == []

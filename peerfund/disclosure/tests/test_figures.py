@@ -141,3 +141,14 @@ def test_transparency_pages_mask_people_and_show_the_record(disbursed_loan, djan
         close_run(on=clock.business_date())
     home = Client().get("/").content.decode()
     assert 'data-testid="home-lent">¥7,000.00' in home
+
+
+def test_the_api_publishes_the_figures_and_each_users_proof(disbursed_loan, investor, api_client_for, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        close_run(on=clock.business_date())
+    public = Client().get("/api/v1/disclosure").json()
+    tree = LiabilityTree.objects.get()
+    assert public["figures"]["lent_total_fen"] == 700_000 and public["liabilities"]["root"] == tree.root
+    proof = api_client_for(investor).get("/api/v1/disclosure/my-proof").json()
+    assert merkle.verify(proof)[0] and proof["root"] == tree.root
+    assert Client().get("/api/v1/disclosure/my-proof").status_code == 401
