@@ -1,5 +1,5 @@
 """Platform-level alerts raised from the day's snapshot: the overdue rate above its
-threshold, and a withdrawal peak (the day's withdrawals far above the recent
+threshold (once, until acknowledged), and a withdrawal peak (the day's withdrawals far above the recent
 average: the first sign of a run on the platform)."""
 import datetime as dt
 from decimal import Decimal
@@ -16,7 +16,10 @@ def snapshot_alerts(snapshot: DailySnapshot) -> int:
     ref = f"snapshot:{on.isoformat()}"
     existing = set(Alert.objects.filter(ref=ref).values_list("kind", flat=True))
     rate, threshold = Decimal(figures["overdue_rate"]), Decimal(settings.PEERFUND_ALERT_OVERDUE_RATE)
-    if rate > threshold and "lending.overdue_rate" not in existing:
+    # Once per episode: while an overdue-rate alert waits for acknowledgement, the
+    # following days add nothing new to it.
+    still_open = Alert.objects.filter(kind="lending.overdue_rate", acknowledged_at__isnull=True).exists()
+    if rate > threshold and "lending.overdue_rate" not in existing and not still_open:
         alert_raise(kind="lending.overdue_rate", ref=ref, message=f"Overdue rate {rate:.2%} on {on} is above {threshold:.2%}", data={"rate": str(rate)})
         raised += 1
     before = DailySnapshot.objects.filter(business_date__lt=on, business_date__gte=on - dt.timedelta(days=30))

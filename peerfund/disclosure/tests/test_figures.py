@@ -152,3 +152,24 @@ def test_the_api_publishes_the_figures_and_each_users_proof(disbursed_loan, inve
     proof = api_client_for(investor).get("/api/v1/disclosure/my-proof").json()
     assert merkle.verify(proof)[0] and proof["root"] == tree.root
     assert Client().get("/api/v1/disclosure/my-proof").status_code == 401
+
+
+def test_overdue_rate_alert_is_raised_once_until_acknowledged(disbursed_loan, settings, django_capture_on_commit_callbacks):
+    from peerfund.core.models import Alert
+
+    settings.PEERFUND_ALERT_OVERDUE_RATE = "0.01"
+    product = disbursed_loan.product
+    product.write_off_days = 180
+    product.save()
+    borrower = disbursed_loan.borrower
+    with django_capture_on_commit_callbacks(execute=True):
+        freeze(borrower, Account.objects.get(owner=borrower, kind="user_available").balance_fen, django_capture_on_commit_callbacks, key="spent")
+    first = RepaymentInstalment.objects.get(loan=disbursed_loan, number=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        close_until(start=clock.business_date(), until=first.due_date + dt.timedelta(days=10))
+    alerts = Alert.objects.filter(kind="lending.overdue_rate")
+    assert alerts.count() == 1
+    alerts.update(acknowledged_at=clock.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        close_until(start=first.due_date + dt.timedelta(days=11), until=first.due_date + dt.timedelta(days=12))
+    assert alerts.count() == 2
