@@ -16,23 +16,15 @@ from peerfund.custody.services import platform_accounts_open
 from peerfund.ledger.models import Entry
 from peerfund.tests_support.money import committing, freeze, pay_deposit
 from peerfund.tests_support.people import onboard
+from tests.browser import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, live_server, username):
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_login", username)
-    page.fill("#id_password", "correct-horse-9")
-    with page.expect_navigation():
-        page.click("main button[type=submit]")
 
 
 @pytest.mark.parametrize("role", ["finance", "customer_service"])
 def test_each_role_sees_exactly_its_menu(page, live_server, staff_with, role):
     staff_with(role)
-    _login(page, live_server, f"staff-{role}")
+    browser_login(page, live_server.url, f"staff-{role}")
     page.goto(f"{live_server.url}/backoffice/users/")
     shown = set(page.eval_on_selector_all("[data-testid=backoffice-nav] .dropdown-item", "links => links.map(a => a.getAttribute('data-testid'))"))
     expected = {f"menu-{item.url_name.replace(':', '')}" for _domain, items in MENU for item in items if item.permission in ROLES[role]}
@@ -53,7 +45,7 @@ def test_maker_cannot_approve_own_request_and_user_verifies_their_proof(page, li
     staff_with("finance", "maker")
     staff_with("finance", "checker")
 
-    _login(page, live_server, "maker")
+    browser_login(page, live_server.url, "maker")
     page.goto(f"{live_server.url}/backoffice/approvals/")
     page.select_option("[data-testid=approval-form] select[name=kind]", "ledger_reversal")
     page.fill("[data-testid=approval-form] input[name=target]", str(entry.pk))
@@ -62,7 +54,7 @@ def test_maker_cannot_approve_own_request_and_user_verifies_their_proof(page, li
         page.click("[data-testid=approval-form] button")
     request = ApprovalRequest.objects.get()
     assert not page.is_visible(f"[data-testid=approval-{request.pk}] [data-testid=approve]")
-    _login(page, live_server, "checker")
+    browser_login(page, live_server.url, "checker")
     page.goto(f"{live_server.url}/backoffice/approvals/")
     with page.expect_navigation():
         page.click(f"[data-testid=approval-{request.pk}] [data-testid=approve]")
@@ -70,7 +62,7 @@ def test_maker_cannot_approve_own_request_and_user_verifies_their_proof(page, li
 
     with committing():
         close_run(on=clock.business_date())
-    _login(page, live_server, "lina")
+    browser_login(page, live_server.url, "lina")
     page.goto(f"{live_server.url}/disclosure/")
     with page.expect_download() as proof_download:
         page.click("[data-testid=proof-link]")

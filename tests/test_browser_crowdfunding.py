@@ -26,17 +26,9 @@ from peerfund.ledger.services import platform_account
 from peerfund.tests_support.crowdfunding import address_of, png, published_project, release_due_payouts, subcategory
 from peerfund.tests_support.money import committing, pay_deposit
 from peerfund.tests_support.people import TRADE_PASSWORD, onboard
+from tests.browser import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, live_server, username):
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_login", username)
-    page.fill("#id_password", "correct-horse-9")
-    with page.expect_navigation():
-        page.click("main button[type=submit]")
 
 
 def _submit(page, selector="[data-testid=step-form] button[type=submit]"):
@@ -70,7 +62,7 @@ def _reconciliations_clean():
 def test_create_review_pledge_settle_ship_confirm_and_pay_out(page, live_server, cast, tmp_path):
     cover = tmp_path / "cover.png"
     cover.write_bytes(png().read())
-    _login(page, live_server, "maker")
+    browser_login(page, live_server.url, "maker")
     page.goto(f"{live_server.url}/projects/mine/")
     page.fill("#id_title", "智能台灯")
     _submit(page, "[data-testid=new-project-form] button[type=submit]")
@@ -95,7 +87,7 @@ def test_create_review_pledge_settle_ship_confirm_and_pay_out(page, live_server,
     project = Project.objects.get(title="智能台灯")
     assert project.status == Project.Status.IN_REVIEW
 
-    _login(page, live_server, "cf-reviewer")
+    browser_login(page, live_server.url, "cf-reviewer")
     page.goto(f"{live_server.url}/backoffice/crowdfunding/review/")
     _submit(page, f"[data-testid=review-{project.pk}] [data-testid=approve]")
     project.refresh_from_db()
@@ -103,13 +95,13 @@ def test_create_review_pledge_settle_ship_confirm_and_pay_out(page, live_server,
 
     limited, standard = project.tiers.get(title="限量版"), project.tiers.get(title="标准版")
     for backer, tier in (("backer1", standard), ("backer2", limited)):
-        _login(page, live_server, backer)
+        browser_login(page, live_server.url, backer)
         page.goto(f"{live_server.url}/projects/{project.pk}/")
         page.click(f"[data-testid=tier-{tier.pk}] a")
         page.fill("#id_trade_password", TRADE_PASSWORD)
         _submit(page, "[data-testid=pledge-form] button[type=submit]")
         assert "frozen" in page.content() or "冻结" in page.content()
-    _login(page, live_server, "backer3")
+    browser_login(page, live_server.url, "backer3")
     page.goto(f"{live_server.url}/projects/{project.pk}/")
     assert page.is_visible(f"[data-testid=tier-{limited.pk}] [data-testid=sold-out]")
     page.goto(f"{live_server.url}/projects/{project.pk}/pledge/{limited.pk}/")
@@ -124,10 +116,10 @@ def test_create_review_pledge_settle_ship_confirm_and_pay_out(page, live_server,
         close_until(start=clock.business_date(), until=project.deadline + dt.timedelta(days=7))
     payout = Payout.objects.get(project=project, stage=1)
     assert payout.status == Payout.Status.DUE
-    _login(page, live_server, "finance-maker")
+    browser_login(page, live_server.url, "finance-maker")
     page.goto(f"{live_server.url}/backoffice/approvals/")
     _submit(page, f"[data-testid=request-payout-{payout.pk}]")
-    _login(page, live_server, "finance-checker")
+    browser_login(page, live_server.url, "finance-checker")
     page.goto(f"{live_server.url}/backoffice/approvals/")
     _submit(page, "[data-testid=pending-approvals] [data-testid=approve]")
     project.refresh_from_db()
@@ -137,7 +129,7 @@ def test_create_review_pledge_settle_ship_confirm_and_pay_out(page, live_server,
     assert platform_account(AccountKind.PLATFORM_FEE).balance_fen == fee
 
     # The owner ships both rewards; the backers confirm.
-    _login(page, live_server, "maker")
+    browser_login(page, live_server.url, "maker")
     page.goto(f"{live_server.url}/projects/{project.pk}/dashboard/")
     assert page.inner_text("[data-testid=owner-backers]") == "2"
     for number in range(2):
@@ -147,7 +139,7 @@ def test_create_review_pledge_settle_ship_confirm_and_pay_out(page, live_server,
         with page.expect_navigation():
             row.locator("[data-testid=ship]").click()
     for backer in ("backer1", "backer2"):
-        _login(page, live_server, backer)
+        browser_login(page, live_server.url, backer)
         page.goto(f"{live_server.url}/projects/pledges/")
         _submit(page, "[data-testid=confirm]")
     with committing():
@@ -163,7 +155,7 @@ def test_create_review_pledge_settle_ship_confirm_and_pay_out(page, live_server,
 
 def test_a_failed_project_gives_every_backer_their_money_back(page, live_server, cast):
     project = published_project(cast["owner"], cast["reviewer"], goal_fen=10_000_00)
-    _login(page, live_server, "backer1")
+    browser_login(page, live_server.url, "backer1")
     page.goto(f"{live_server.url}/projects/{project.pk}/pledge/")
     page.fill("#id_amount", "300")
     page.fill("#id_trade_password", TRADE_PASSWORD)

@@ -14,16 +14,9 @@ from peerfund.risk.features import FEATURES
 from peerfund.tests_support.applications import GOOD
 from peerfund.tests_support.money import committing, pay_deposit
 from peerfund.tests_support.people import TRADE_PASSWORD, onboard
+from tests.browser import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(browser_page, live_server, username):
-    browser_page.goto(f"{live_server.url}/accounts/login/")
-    browser_page.fill("#id_login", username)
-    browser_page.fill("#id_password", "correct-horse-9")
-    with browser_page.expect_navigation():
-        browser_page.click("main button[type=submit]")
 
 
 @pytest.fixture
@@ -57,7 +50,7 @@ def test_apply_review_list_bid_disburse_and_find_the_contract(page, live_server,
     # The borrower applies, with an ID document.
     document = tmp_path / "id.pdf"
     document.write_bytes(b"%PDF-1.4\n% e2e\n")
-    _login(page, live_server, "borrower")
+    browser_login(page, live_server.url, "borrower")
     page.goto(f"{live_server.url}/loans/apply/")
     page.select_option("#id_product", label="E2E 工薪贷")
     page.fill("#id_amount", "1,000")
@@ -79,7 +72,7 @@ def test_apply_review_list_bid_disburse_and_find_the_contract(page, live_server,
     # Two different staff members review it.
     for reviewer, button in (("first-reviewer", "button[value=approve]"), ("final-reviewer", "button[value=approve]")):
         page.context.clear_cookies()
-        _login(page, live_server, reviewer)
+        browser_login(page, live_server.url, reviewer)
         page.goto(f"{live_server.url}/backoffice/lending/applications/")
         with page.expect_navigation():
             page.click(f"[data-testid=application-queue] {button}")
@@ -89,7 +82,7 @@ def test_apply_review_list_bid_disburse_and_find_the_contract(page, live_server,
     # Two investors bid by hand and fill it.
     for lender, amount in (("lender1", "500"), ("lender2", "200")):
         page.context.clear_cookies()
-        _login(page, live_server, lender)
+        browser_login(page, live_server.url, lender)
         page.goto(f"{live_server.url}/loans/{loan.pk}/")
         page.fill("#id_amount", amount)
         page.fill("#id_trade_password", TRADE_PASSWORD)
@@ -100,12 +93,12 @@ def test_apply_review_list_bid_disburse_and_find_the_contract(page, live_server,
 
     # Full review: one asks, the other approves.
     page.context.clear_cookies()
-    _login(page, live_server, "first-reviewer")
+    browser_login(page, live_server.url, "first-reviewer")
     page.goto(f"{live_server.url}/backoffice/lending/disbursements/")
     with page.expect_navigation():
         page.click("[data-testid=full-loans] button")
     page.context.clear_cookies()
-    _login(page, live_server, "final-reviewer")
+    browser_login(page, live_server.url, "final-reviewer")
     page.goto(f"{live_server.url}/backoffice/lending/disbursements/")
     with page.expect_navigation():
         page.click("[data-testid=disbursement-queue] button[value=approve]")
@@ -114,13 +107,13 @@ def test_apply_review_list_bid_disburse_and_find_the_contract(page, live_server,
 
     # The lender finds the contract, which opens as a PDF; the borrower sees the plan.
     page.context.clear_cookies()
-    _login(page, live_server, "lender1")
+    browser_login(page, live_server.url, "lender1")
     page.goto(f"{live_server.url}/loans/my-investments/")
     href = page.get_attribute("[data-testid=contract-link]", "href")
     pdf = page.request.get(f"{live_server.url}{href}")
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
     page.context.clear_cookies()
-    _login(page, live_server, "borrower")
+    browser_login(page, live_server.url, "borrower")
     page.goto(f"{live_server.url}/loans/my-loans/")
     plan = page.text_content("[data-testid=my-loan]")
     assert len(re.findall(r"\d{4}-\d{2}-\d{2}", plan)) == 6

@@ -17,9 +17,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from peerfund.backoffice.models import ApprovalRequest
-from peerfund.core import clock
 from peerfund.core.audit import audit_record
 from peerfund.core.errors import ApplicationError, Conflict, Forbidden, NotFound
+from peerfund.core.makerchecker import decision_lock, decision_mark
 
 Kind = ApprovalRequest.Kind
 PRODUCT_FEES = ("service_fee_rate", "transfer_fee_rate", "prepayment_fee_rate", "penalty_rate_daily")
@@ -148,16 +148,11 @@ def approval_decide(*, staff, request: ApprovalRequest, approve: bool, note: str
     if not staff.has_perm("backoffice.approve_adjustments"):
         raise Forbidden(_("Your role may not approve this."), "backoffice.forbidden")
     with transaction.atomic():
-        request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
-        if request.status != ApprovalRequest.Status.PENDING:
-            raise Conflict(_("This request was already decided."), "backoffice.decided")
-        if request.requested_by_id == staff.pk:
-            raise Forbidden(_("A second staff member must approve your own request."), "backoffice.same_person")
+        request = decision_lock(ApprovalRequest, request, staff, code="backoffice")
         target_id = int(request.target.split(":", 1)[1])
         if approve:
             request.result = HANDLERS[request.kind].execute(staff, target_id, request.payload, request)[:200]
-        request.status = ApprovalRequest.Status.APPROVED if approve else ApprovalRequest.Status.REJECTED
-        request.decided_by, request.decided_at = staff, clock.now()
+        decision_mark(request, staff, approve=approve)
         request.save(update_fields=["status", "result", "decided_by", "decided_at"])
         audit_record(actor=staff, action=f"approval.{request.kind}.{request.status}", obj=request, reason=note or request.reason,
                      data={"target": request.target, "requested_by": request.requested_by_id, "result": request.result})

@@ -40,7 +40,25 @@ class StaffPermission(models.Model):
         return "back-office permissions"
 
 
-class UserActionRequest(models.Model):
+class StaffRequest(models.Model):
+    """What every maker–checker request records (see core/makerchecker.py)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class UserActionRequest(StaffRequest):
     """A sensitive action on a user (freeze, unfreeze) asked for by one staff
     member and carried out only when a second one approves it."""
 
@@ -48,19 +66,9 @@ class UserActionRequest(models.Model):
         FREEZE = "freeze", _("Freeze")
         UNFREEZE = "unfreeze", _("Unfreeze")
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting for approval")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
-
     target = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=10, choices=Action.choices)
     reason = models.CharField(max_length=200)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -72,7 +80,7 @@ class UserActionRequest(models.Model):
         return f"{self.action} user {self.target_id} [{self.status}]"
 
 
-class ApprovalRequest(models.Model):
+class ApprovalRequest(StaffRequest):
     """A sensitive money or pricing action (reversing a ledger entry, releasing a
     crowdfunding payout, changing a fee) asked for by one staff member and carried out
     only when a second one, with the checking permission, approves it. What each kind
@@ -84,21 +92,11 @@ class ApprovalRequest(models.Model):
         PRODUCT_FEE = "product_fee", _("Loan product fee change")
         PROJECT_FEE = "project_fee", _("Crowdfunding project fee change")
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting for approval")
-        APPROVED = "approved", _("Approved and done")
-        REJECTED = "rejected", _("Rejected")
-
     kind = models.CharField(max_length=20, choices=Kind.choices)
     target = models.CharField(max_length=40, help_text="what it acts on, e.g. entry:12, payout:3, product:1")
     payload = models.JSONField(default=dict, blank=True)
     reason = models.CharField(max_length=300)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     result = models.CharField(max_length=200, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]

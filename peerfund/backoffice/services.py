@@ -9,6 +9,7 @@ from peerfund.backoffice.models import UserActionRequest
 from peerfund.core import clock
 from peerfund.core.audit import audit_record
 from peerfund.core.errors import Conflict, Forbidden
+from peerfund.core.makerchecker import decision_lock, decision_mark
 from peerfund.notify.services import notify
 
 
@@ -30,14 +31,8 @@ def user_action_request(*, staff: User, target: User, action: str, reason: str) 
 
 def user_action_decide(*, staff: User, request: UserActionRequest, approve: bool) -> UserActionRequest:
     with transaction.atomic():
-        request = UserActionRequest.objects.select_for_update().get(pk=request.pk)
-        if request.status != UserActionRequest.Status.PENDING:
-            raise Conflict(_("This request was already decided."), "backoffice.decided")
-        if request.requested_by_id == staff.pk:
-            raise Forbidden(_("A second staff member must approve your own request."), "backoffice.same_person")
-        request.status = UserActionRequest.Status.APPROVED if approve else UserActionRequest.Status.REJECTED
-        request.decided_by = staff
-        request.decided_at = clock.now()
+        request = decision_lock(UserActionRequest, request, staff, code="backoffice")
+        decision_mark(request, staff, approve=approve)
         request.save(update_fields=["status", "decided_by", "decided_at"])
         target = User.objects.select_for_update().get(pk=request.target_id)
         audit_record(actor=staff, action=f"user.{request.action}.{request.status}", obj=target, reason=request.reason)

@@ -18,7 +18,8 @@ from peerfund.accounts.services.invitations import invitation_reward_if_due
 from peerfund.contracts.services import contract_issue
 from peerfund.core import clock
 from peerfund.core.audit import audit_record
-from peerfund.core.errors import Conflict, Forbidden
+from peerfund.core.errors import Conflict
+from peerfund.core.makerchecker import decision_lock, decision_mark
 from peerfund.core.masking import mask_id_number, mask_name
 from peerfund.core.money import format_fen, round_half_up
 from peerfund.core.transitions import transition
@@ -45,13 +46,9 @@ def disbursement_request(*, staff, loan: Loan) -> DisbursementRequest:
 
 def disbursement_decide(*, staff, request: DisbursementRequest, approve: bool, reason: str = "") -> DisbursementRequest:
     with transaction.atomic():
-        request = DisbursementRequest.objects.select_for_update().get(pk=request.pk)
-        if request.status != DisbursementRequest.Status.PENDING:
-            raise Conflict(_("This request was already decided."), "disburse.decided")
-        if request.requested_by_id == staff.pk:
-            raise Forbidden(_("A second staff member must approve your own request."), "disburse.same_person")
-        request.status = DisbursementRequest.Status.APPROVED if approve else DisbursementRequest.Status.REJECTED
-        request.decided_by, request.decided_at, request.reason = staff, clock.now(), reason.strip()
+        request = decision_lock(DisbursementRequest, request, staff, code="disburse")
+        decision_mark(request, staff, approve=approve)
+        request.reason = reason.strip()
         request.save(update_fields=["status", "decided_by", "decided_at", "reason"])
         audit_record(actor=staff, action=f"loan.disburse.{request.status}", obj=request.loan, reason=reason)
         if approve:
