@@ -28,6 +28,7 @@ MENU: list[tuple[str, list[Item]]] = [
         Item(_("Loan products"), "lending_backoffice:products", "manage_products"),
         Item(_("Loan applications"), "lending_backoffice:applications", "review_loans"),
         Item(_("Full review"), "lending_backoffice:disbursements", "review_loans"),
+        Item(_("Claims for sale"), "lending_backoffice:claims", "review_loans"),
         Item(_("Collection"), "lending_backoffice:collection", "collect_debts"),
     ]),
     (_("Crowdfunding"), [

@@ -11,5 +11,6 @@ urlpatterns = [
     path("documents/<int:document_id>/", views.document, name="document"),
     path("disbursements/", views.disbursements, name="disbursements"),
     path("collection/", views.collection_tasks, name="collection"),
+    path("claims/", views.claims, name="claims"),
     path("collection/<int:task_id>/", views.collection_task, name="collection_task"),
 ]

@@ -14,6 +14,7 @@ from peerfund.core.forms import add_application_error
 from peerfund.lending.forms import CollectionNoteForm, ProductForm
 from peerfund.lending.models import (
     ApplicationDocument,
+    ClaimListing,
     CollectionTask,
     DisbursementRequest,
     Loan,
@@ -117,3 +118,14 @@ def collection_task(request, task_id: int):
     instalments = task.loan.instalments.filter(status__in=RepaymentInstalment.OPEN).order_by("number")
     return render(request, "lending/backoffice/collection_task.html", {"task": task, "form": form, "instalments": instalments, "notes": task.notes.select_related("staff")},
                   status=400 if form.errors else 200)
+
+
+@staff_permission_required("review_loans")
+def claims(request):
+    """The claims market as staff see it: every listing by status, with its seller,
+    its loan, what is left and the purchases made from it."""
+    status = request.GET.get("status", ClaimListing.Status.LISTED)
+    listings = ClaimListing.objects.select_related("investment__loan", "seller").prefetch_related("purchases__buyer").order_by("-id")
+    if status in ClaimListing.Status.values:
+        listings = listings.filter(status=status)
+    return render(request, "lending/backoffice/claims.html", {"listings": listings[:200], "status": status, "statuses": ClaimListing.Status.choices})

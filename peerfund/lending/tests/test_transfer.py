@@ -151,3 +151,18 @@ def test_selling_and_buying_through_the_pages_and_the_api(held_claim, investor, 
     own = api_client_for(investor).post("/api/v1/loans/claims", json.dumps({"investment_id": Investment.objects.filter(investor=buyer).first().pk}),
                                          content_type="application/json")
     assert own.status_code == 404
+
+
+def test_staff_see_the_claims_market_with_its_purchases(held_claim, investor, buyer, staff_with, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    investment, first = held_claim
+    clock.travel_to(first.due_date - dt.timedelta(days=1) + dt.timedelta(days=6))
+    listing = claim_list(seller=investor, investment_id=investment.pk, principal_fen=None, discount_rate=Decimal("0.01"))
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_buy(buyer=buyer, listing_id=listing.pk, principal_fen=100_000, trade_password=TRADE_PASSWORD, key="b")
+    client = Client()
+    client.force_login(staff_with("risk"))
+    page = client.get("/backoffice/lending/claims/")
+    assert [row.pk for row in page.context["listings"]] == [listing.pk]
+    assert f"{buyer.username} ¥1,000.00" in page.content.decode()
