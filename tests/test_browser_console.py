@@ -14,6 +14,7 @@ from peerfund.cob.services import close_run
 from peerfund.core import clock
 from peerfund.custody.services import platform_accounts_open
 from peerfund.ledger.models import Entry
+from peerfund.tests_support.console import console_views
 from peerfund.tests_support.money import committing, freeze, pay_deposit
 from peerfund.tests_support.people import onboard
 from tests.browser import browser_login
@@ -21,19 +22,37 @@ from tests.browser import browser_login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.parametrize("role", ["finance", "customer_service"])
-def test_each_role_sees_exactly_its_menu(page, live_server, staff_with, role):
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_each_role_sees_exactly_its_menu_and_gets_403_elsewhere(page, live_server, staff_with, role):
     staff_with(role)
     browser_login(page, live_server.url, f"staff-{role}")
     page.goto(f"{live_server.url}/backoffice/users/")
     shown = set(page.eval_on_selector_all("[data-testid=backoffice-nav] .dropdown-item", "links => links.map(a => a.getAttribute('data-testid'))"))
-    expected = {f"menu-{item.url_name.replace(':', '')}" for _domain, items in MENU for item in items if item.permission in ROLES[role]}
-    assert shown == expected
-    forbidden = next(item for _domain, items in MENU for item in items if item.permission not in ROLES[role])
-    from django.urls import reverse
+    assert shown == {f"menu-{item.url_name.replace(':', '')}" for _domain, items in MENU for item in items if item.permission in ROLES[role]}
+    for name, view, path in console_views():  # with the browser's own session
+        status = page.request.get(f"{live_server.url}{path}", max_redirects=0).status
+        assert (status == 403) == (view.permission not in ROLES[role]), (role, name, status)
 
-    response = page.goto(f"{live_server.url}{reverse(forbidden.url_name)}")
-    assert response.status == 403
+
+def test_dashboard_and_disclosure_show_the_demo_platforms_true_figures(page, live_server):
+    """Over the demo data, read off the pages in the browser."""
+    from django.core.management import call_command
+
+    from peerfund.disclosure.figures import DISCLOSED
+    from peerfund.tests_support.figures import independent_figures
+
+    call_command("demo_load", "--days", "40")
+    with committing():
+        close_run(on=clock.business_date())
+    expected = independent_figures()
+    figures = {f.key: f for f in DISCLOSED}
+    page.goto(f"{live_server.url}/disclosure/")
+    rows = dict(page.eval_on_selector_all("[data-testid=disclosed-figures] tr", "rows => rows.map(r => [r.cells[0].innerText, r.cells[1].innerText])"))
+    for key, value in expected.items():
+        assert rows[str(figures[key].label)] == figures[key].show({key: value}), key
+    browser_login(page, live_server.url, "finance", password="peerfund-demo")
+    page.goto(f"{live_server.url}/backoffice/dashboard/")
+    assert page.inner_text("[data-testid=live-outstanding_fen]") == figures["outstanding_fen"].show(expected)
 
 
 def test_maker_cannot_approve_own_request_and_user_verifies_their_proof(page, live_server, make_user, staff_with, tmp_path):

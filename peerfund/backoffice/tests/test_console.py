@@ -3,11 +3,10 @@ sees exactly the menu its permissions open and gets 403 on every other view; Dja
 admin is for superusers and its changes are audited; the dashboard's live figures and
 alerts; the audit log search."""
 import datetime as dt
-import re
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from peerfund.backoffice.menu import MENU, menu_for
 from peerfund.backoffice.roles import ROLES
@@ -15,30 +14,12 @@ from peerfund.core import clock
 from peerfund.core.alerts import alert_raise
 from peerfund.core.models import Alert, AuditLog
 from peerfund.ledger.models import Posting
+from peerfund.tests_support.console import console_views
 
 pytestmark = pytest.mark.django_db
 
-STAFF_NAMESPACES = {"backoffice", "lending_backoffice", "crowdfunding_backoffice", "risk", "cob"}
-PUBLIC_IN_STAFF_APPS = {"custody:callback"}
-
-
-def _staff_views():
-    """(url name, view, path with its ids set to 1) of every view in the console."""
-    found = []
-
-    def walk(patterns, namespace, prefix):
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                walk(entry.url_patterns, entry.namespace or namespace, prefix + str(entry.pattern))
-            elif isinstance(entry, URLPattern) and (namespace in STAFF_NAMESPACES or f"{namespace}:{entry.name}" == "custody:reconciliation"):
-                found.append((f"{namespace}:{entry.name}", entry.callback, "/" + prefix + str(entry.pattern)))
-
-    walk(get_resolver().url_patterns, None, "")
-    return [(name, view, re.sub(r"<(int:|str:)?\w+>", "1", path)) for name, view, path in found]
-
-
 def test_every_console_view_declares_a_permission():
-    views = _staff_views()
+    views = console_views()
     assert len(views) >= 30
     undeclared = [name for name, view, _path in views if not getattr(view, "permission", None)]
     assert undeclared == []
@@ -52,7 +33,7 @@ def test_each_role_sees_exactly_its_menu_and_gets_403_elsewhere(role, staff_with
     granted = set(ROLES[role])
     shown = {item.url_name for _domain, items in menu_for(staff) for item in items}
     assert shown == {item.url_name for _domain, items in MENU for item in items if item.permission in granted}
-    for name, view, path in _staff_views():
+    for name, view, path in console_views():
         status = client.get(path).status_code
         if view.permission in granted:
             assert status != 403, (role, name, path)

@@ -101,27 +101,15 @@ def test_demo_logins_are_printed(capsys):
 
 def _disclosure_and_dashboard_match_independent_queries():
     """Over the demo data: the disclosure page (today's snapshot, after today's close)
-    and the dashboard's live figures equal queries written here, not in the code."""
-    from django.db.models import F, Sum
-
+    and the dashboard's live figures equal queries written in the test support, not
+    in the code."""
     from peerfund.cob.services import close_run
-    from peerfund.crowdfunding.models import Project
     from peerfund.disclosure.figures import DISCLOSED
-    from peerfund.lending.models import Investment, Loan, RepaymentInstalment
+    from peerfund.tests_support.figures import independent_figures
 
     close_run(on=clock.business_date())
-    open_rows = RepaymentInstalment.objects.filter(loan__status="disbursed", status__in=("due", "overdue"))
-    outstanding = open_rows.aggregate(t=Sum(F("principal_fen") - F("principal_paid_fen")))["t"] or 0
-    late_loans = set(open_rows.filter(status="overdue").values_list("loan_id", flat=True))
-    overdue = open_rows.filter(loan_id__in=late_loans).aggregate(t=Sum(F("principal_fen") - F("principal_paid_fen")))["t"] or 0
-    lent = Loan.objects.filter(status__in=("disbursed", "settled", "written_off"))
-    expected = {
-        "outstanding_fen": outstanding, "overdue_fen": overdue, "lent_total_fen": lent.aggregate(t=Sum("amount_fen"))["t"],
-        "loans_in_progress": Loan.objects.filter(status="disbursed").count(), "users": User.objects.filter(is_staff=False).count(),
-        "borrowers_total": lent.values("borrower").distinct().count(), "lenders_total": Investment.objects.values("investor").distinct().count(),
-        "cf_raised_fen": Project.objects.filter(status__in=("successful", "completed", "defaulted")).aggregate(t=Sum("raised_fen"))["t"],
-    }
-    assert overdue > 0 and outstanding > overdue  # the demo has an overdue loan and a performing one
+    expected = independent_figures()
+    assert expected["overdue_fen"] > 0 and expected["outstanding_fen"] > expected["overdue_fen"]  # an overdue loan and a performing one
     shown = {str(label): value for label, value in Client().get("/disclosure/").context["figures"]}
     figures = {f.key: f for f in DISCLOSED}
     for key, value in expected.items():
