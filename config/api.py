@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from peerfund.accounts.api import router as me_router
+from peerfund.backoffice.support_api import router as support_router
 from peerfund.cms.api import router as content_router
 from peerfund.core.errors import ApplicationError
 from peerfund.crowdfunding.api import router as crowdfunding_router
@@ -68,6 +69,7 @@ def http_error(request, exc: HttpError):
 
 
 api.add_router("/me", me_router)
+api.add_router("/me/support", support_router)
 api.add_router("/funds", funds_router)
 api.add_router("/loans", lending_router)
 api.add_router("/crowdfunding", crowdfunding_router)

@@ -1,11 +1,12 @@
-"""REST API of the user centre: profile, verification, cards, risk assessment, trade
-password, messages, invitation. Another user's objects are always a 404."""
+"""REST API of the user centre: profile, verification, cards, address book, risk
+assessment, trade password, messages, invitation. Another user's objects are always a 404."""
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
 
 from peerfund.accounts.questionnaire import QUESTIONS
-from peerfund.accounts.selectors import card_get_for_user, cards_of
+from peerfund.accounts.selectors import address_get_for_user, addresses_of, card_get_for_user, cards_of
+from peerfund.accounts.services import addresses as address_services
 from peerfund.accounts.services import cards as card_services
 from peerfund.accounts.services.identity import verification_submit_enterprise, verification_submit_person, verified_identity
 from peerfund.accounts.services.invitations import invite_code_of
@@ -122,6 +123,46 @@ def card_default(request, card_id: int):
 @router.delete("/cards/{card_id}", response={204: None}, summary="Remove a card")
 def card_remove(request, card_id: int):
     card_services.card_remove(user=request.user, card=card_get_for_user(request.user, card_id))
+    return Status(204, None)
+
+
+class AddressIn(Schema):
+    recipient: str
+    phone: str
+    province: str
+    city: str
+    street: str
+    make_default: bool = False
+
+
+class AddressOut(Schema):
+    id: int
+    recipient: str
+    phone: str
+    province: str
+    city: str
+    street: str
+    is_default: bool
+
+    @staticmethod
+    def of(address) -> "AddressOut":
+        return AddressOut(id=address.pk, recipient=address.recipient, phone=address.phone, province=address.province, city=address.city,
+                          street=address.street, is_default=address.is_default)
+
+
+@router.get("/addresses", response=list[AddressOut], summary="My address book (where rewards are shipped)")
+def address_list(request):
+    return [AddressOut.of(a) for a in addresses_of(request.user)]
+
+
+@router.post("/addresses", response={201: AddressOut}, summary="Add an address")
+def address_create(request, payload: AddressIn):
+    return Status(201, AddressOut.of(address_services.address_save(user=request.user, **payload.dict())))
+
+
+@router.delete("/addresses/{address_id}", response={204: None}, summary="Remove an address")
+def address_remove(request, address_id: int):
+    address_services.address_remove(user=request.user, address=address_get_for_user(request.user, address_id))
     return Status(204, None)
 
 

@@ -45,3 +45,18 @@ def test_the_360_view_shows_the_users_whole_picture_masked(investor, staff_with)
     assert 'data-testid="user-360"' in html and "改手机号" in html
     identity = investor.verifications.get(status="verified")
     assert identity.id_number not in html and identity.real_name not in html
+
+
+def test_users_open_and_follow_tickets_through_the_api(investor, other_investor, api_client_for):
+    import json
+
+    api = api_client_for(investor)
+    bad = api.post("/api/v1/me/support/tickets", json.dumps({"topic": "nope", "subject": "x", "body": "y"}), content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["code"] == "ticket.subject"
+    created = api.post("/api/v1/me/support/tickets", json.dumps({"topic": "lending", "subject": "还款日", "body": "可以改吗？"}), content_type="application/json")
+    ticket_id = created.json()["id"]
+    reply = api.post(f"/api/v1/me/support/tickets/{ticket_id}/messages", json.dumps({"body": "补充"}), content_type="application/json")
+    assert [m["body"] for m in reply.json()["messages"]] == ["可以改吗？", "补充"]
+    other = api_client_for(other_investor)
+    assert other.post(f"/api/v1/me/support/tickets/{ticket_id}/messages", json.dumps({"body": "x"}), content_type="application/json").status_code == 404
+    assert other.get("/api/v1/me/support/tickets").json() == []

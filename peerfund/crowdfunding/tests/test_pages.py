@@ -202,3 +202,19 @@ def test_discovery_pages_through_the_projects(project_owner, reviewer, project, 
     assert [p.title for p in first.context["page"]] == ["第二个"] and 'data-testid="pager"' in first.content.decode()
     assert "?sort=newest&page=2" in first.content.decode()
     assert [p.title for p in Client().get("/projects/?sort=newest&page=2").context["page"]] == ["智能台灯"]
+
+
+def test_the_address_book_through_the_api_feeds_an_api_pledge(project, backers, api_client_for):
+    api = api_client_for(backers[1])
+    bad = api.post("/api/v1/me/addresses", json.dumps({"recipient": "李四", "phone": "123", "province": "广东", "city": "深圳", "street": "深南大道 1 号"}),
+                   content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["extra"]["field"] == "phone"
+    made = api.post("/api/v1/me/addresses", json.dumps({"recipient": "李四", "phone": "13912345678", "province": "广东", "city": "深圳",
+                                                        "street": "深南大道 1 号", "make_default": True}), content_type="application/json")
+    address_id = made.json()["id"]
+    tier = project.tiers.order_by("price_fen").first()
+    pledged = api.post(f"/api/v1/crowdfunding/projects/{project.pk}/pledges", json.dumps({"tier_id": tier.pk, "amount_fen": tier.minimum_fen,
+                       "address_id": address_id, "trade_password": TRADE_PASSWORD}), content_type="application/json", headers={"Idempotency-Key": "k"})
+    assert pledged.status_code == 201 and "深南大道" in Pledge.objects.get(pk=pledged.json()["id"]).address
+    assert api_client_for(backers[0]).delete(f"/api/v1/me/addresses/{address_id}").status_code == 404
+    assert api.delete(f"/api/v1/me/addresses/{address_id}").status_code == 204
