@@ -10,8 +10,8 @@ from peerfund.backoffice.permissions import staff_permission_required
 from peerfund.core import clock
 from peerfund.core.audit import audit_record
 from peerfund.core.models import Alert
-from peerfund.disclosure.figures import Figure
-from peerfund.disclosure.selectors import trend
+from peerfund.disclosure.figures import OVERDUE_SERIES, Figure
+from peerfund.disclosure.selectors import trend, trend_chart
 from peerfund.disclosure.services.statistics import statistics_compute
 from peerfund.risk.models import AmlAlert
 
@@ -35,25 +35,11 @@ LIVE = [
 def dashboard(request):
     live = statistics_compute(clock.business_date())
     days = trend(60)
-    labels = [d.business_date.isoformat() for d in days]
-
-    def series(key: str, scale: float = 0.01):
-        return [int(d.figures.get(key, 0)) * scale for d in days]
-
     charts = {
-        "flows": {"labels": labels, "series": [
-            {"name": _("Deposits (yuan)"), "values": series("deposits_fen")},
-            {"name": _("Withdrawals (yuan)"), "values": series("withdrawals_fen")},
-            {"name": _("Invested (yuan)"), "values": series("invested_fen")},
-        ]},
-        "book": {"labels": labels, "series": [
-            {"name": _("Outstanding principal (yuan)"), "values": series("outstanding_fen")},
-            {"name": _("Crowdfunding raised (yuan)"), "values": series("cf_raised_fen")},
-        ]},
-        "overdue": {"labels": labels, "series": [
-            {"name": _("Overdue rate M1+ (%)"), "values": [float(d.figures.get("overdue_rate", 0)) * 100 for d in days]},
-            {"name": _("Overdue rate M3+ (%)"), "values": [float(d.figures.get("overdue_90_rate", 0)) * 100 for d in days]},
-        ]},
+        "flows": trend_chart(days, [(_("Deposits (yuan)"), "deposits_fen", "fen"), (_("Withdrawals (yuan)"), "withdrawals_fen", "fen"),
+                                    (_("Invested (yuan)"), "invested_fen", "fen")]),
+        "book": trend_chart(days, [(_("Outstanding principal (yuan)"), "outstanding_fen", "fen"), (_("Crowdfunding raised (yuan)"), "cf_raised_fen", "fen")]),
+        "overdue": trend_chart(days, OVERDUE_SERIES),
     }
     return render(request, "backoffice/dashboard.html", {
         "live": [(key, label, Figure(key, label, kind).show(live)) for key, label, kind in LIVE],

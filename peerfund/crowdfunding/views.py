@@ -224,8 +224,8 @@ def dashboard(request, project_id: int):
     backers = project.pledges.select_related("backer", "tier").prefetch_related("complaints").order_by("id")
     analytics = project_analytics(project)
     charts = {
-        "curve": {"days": [d.isoformat() for d, _, _ in analytics["curve"]], "daily": [fen / 100 for _, fen, _ in analytics["curve"]],
-                  "total": [fen / 100 for _, _, fen in analytics["curve"]]},
+        "curve": {"days": [d.isoformat() for d, _, _ in analytics["curve"]], "daily": [fen for _, fen, _ in analytics["curve"]],
+                  "total": [fen for _, _, fen in analytics["curve"]], "unit": "fen"},
         "tiers": [{"name": name, "value": n} for name, n, _ in analytics["by_tier"]],
         "regions": {"labels": [r for r, _ in analytics["by_region"]], "values": [n for _, n in analytics["by_region"]]},
         "visits": {"labels": [d.isoformat() for d, _ in analytics["daily_visits"]], "values": [n for _, n in analytics["daily_visits"]]},

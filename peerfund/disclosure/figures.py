@@ -52,3 +52,6 @@ MONTHLY_FLOWS = [
     Figure("users_new", _("New users"), "count"),
     Figure("cf_pledged_today_fen", _("Crowdfunding pledges"), "fen"),
 ]
+
+# The two overdue-rate lines that the disclosure page and the dashboard both draw.
+OVERDUE_SERIES = [(_("Overdue rate M1+ (%)"), "overdue_rate", "ratio"), (_("Overdue rate M3+ (%)"), "overdue_90_rate", "ratio")]

@@ -18,6 +18,20 @@ def trend(days: int = 90) -> list[DailySnapshot]:
     return list(reversed(DailySnapshot.objects.order_by("-business_date")[:days]))
 
 
+def trend_chart(days: list[DailySnapshot], series: list[tuple[str, str, str]]) -> dict:
+    """A line chart of snapshot figures, for web/charts.js: each series is (name,
+    figure key, kind). Money stays integer fen (the chart divides by 100 to draw
+    yuan); a ratio goes as its percentage, an exact decimal string."""
+    def value(snapshot: DailySnapshot, key: str, kind: str):
+        raw = snapshot.figures.get(key, 0)
+        return int(raw) if kind == "fen" else str(Decimal(str(raw)) * 100)
+
+    return {
+        "labels": [d.business_date.isoformat() for d in days],
+        "series": [{"name": str(name), "unit": kind, "values": [value(d, key, kind) for d in days]} for name, key, kind in series],
+    }
+
+
 def fee_schedule() -> dict:
     """What users pay, from the live settings and products."""
     return {

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from peerfund.core.exports import table_response
 from peerfund.core.masking import mask_name
 from peerfund.disclosure import merkle
-from peerfund.disclosure.figures import DISCLOSED
+from peerfund.disclosure.figures import DISCLOSED, OVERDUE_SERIES
 from peerfund.disclosure.models import LiabilityTree
 from peerfund.disclosure.selectors import (
     fee_schedule,
@@ -23,6 +23,7 @@ from peerfund.disclosure.selectors import (
     project_transparency,
     report_months,
     trend,
+    trend_chart,
 )
 from peerfund.disclosure.services.liabilities import liability_proof
 from peerfund.disclosure.services.reports import HEADER, monthly_rows, monthly_subtitle, monthly_title
@@ -32,16 +33,9 @@ from peerfund.disclosure.services.statistics import latest_snapshot
 def disclosure(request):
     snapshot = latest_snapshot()
     days = trend()
-    labels = [d.business_date.isoformat() for d in days]
     charts = {
-        "volume": {"labels": labels, "series": [
-            {"name": _("Cumulative lending (yuan)"), "values": [int(d.figures.get("lent_total_fen", 0)) / 100 for d in days]},
-            {"name": _("Outstanding principal (yuan)"), "values": [int(d.figures.get("outstanding_fen", 0)) / 100 for d in days]},
-        ]},
-        "overdue": {"labels": labels, "series": [
-            {"name": _("Overdue rate M1+ (%)"), "values": [float(d.figures.get("overdue_rate", 0)) * 100 for d in days]},
-            {"name": _("Overdue rate M3+ (%)"), "values": [float(d.figures.get("overdue_90_rate", 0)) * 100 for d in days]},
-        ]},
+        "volume": trend_chart(days, [(_("Cumulative lending (yuan)"), "lent_total_fen", "fen"), (_("Outstanding principal (yuan)"), "outstanding_fen", "fen")]),
+        "overdue": trend_chart(days, OVERDUE_SERIES),
     }
     return render(request, "disclosure/index.html", {
         "snapshot": snapshot, "figures": [(f.label, f.show(snapshot.figures)) for f in DISCLOSED] if snapshot else [],

@@ -173,3 +173,12 @@ def test_overdue_rate_alert_is_raised_once_until_acknowledged(disbursed_loan, se
     with django_capture_on_commit_callbacks(execute=True):
         close_until(start=first.due_date + dt.timedelta(days=11), until=first.due_date + dt.timedelta(days=12))
     assert alerts.count() == 2
+
+
+def test_charts_carry_money_as_integer_fen_and_ratios_as_exact_decimals(disbursed_loan, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        close_run(on=clock.business_date())
+    charts = Client().get("/disclosure/").context["charts"]
+    lent, outstanding = charts["volume"]["series"]
+    assert lent["values"] == [700_000] and lent["unit"] == "fen" and outstanding["values"] == [700_000]
+    assert charts["overdue"]["series"][0]["values"] == ["0.000000"]
