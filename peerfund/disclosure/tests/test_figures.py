@@ -181,4 +181,4 @@ def test_charts_carry_money_as_integer_fen_and_ratios_as_exact_decimals(disburse
     charts = Client().get("/disclosure/").context["charts"]
     lent, outstanding = charts["volume"]["series"]
     assert lent["values"] == [700_000] and lent["unit"] == "fen" and outstanding["values"] == [700_000]
-    assert charts["overdue"]["series"][0]["values"] == ["0.000000"]
+    assert charts["overdue"]["series"][0]["values"] == ["0.0000"]
