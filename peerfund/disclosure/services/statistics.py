@@ -54,18 +54,20 @@ def _booked(kind: str, on: dt.date) -> int:
 
 
 def statistics_compute(on: dt.date) -> dict:
+    """Every figure as a database aggregate, so the cost does not grow in Python with
+    the size of the book (the dashboard calls this live)."""
     open_instalments = RepaymentInstalment.objects.filter(loan__status=Loan.Status.DISBURSED, status__in=RepaymentInstalment.OPEN)
-    unpaid = F("principal_fen") - F("principal_paid_fen")
-    per_loan = dict(open_instalments.values("loan_id").annotate(left=Sum(unpaid)).values_list("loan_id", "left"))
-    outstanding = sum(per_loan.values())
-    overdue_loans = set(open_instalments.filter(status=RepaymentInstalment.Status.OVERDUE).values_list("loan_id", flat=True))
-    late_loans = set(open_instalments.filter(status=RepaymentInstalment.Status.OVERDUE, due_date__lt=on - dt.timedelta(days=90)).values_list("loan_id", flat=True))
-    overdue = sum(per_loan.get(pk, 0) for pk in overdue_loans)
-    late = sum(per_loan.get(pk, 0) for pk in late_loans)
-    by_borrower: dict[int, int] = {}
-    for loan_id, borrower_id in Loan.objects.filter(pk__in=per_loan).values_list("pk", "borrower_id"):
-        by_borrower[borrower_id] = by_borrower.get(borrower_id, 0) + per_loan[loan_id]
-    related = Loan.objects.filter(pk__in=per_loan, borrower__is_staff=True).values_list("pk", flat=True)
+    unpaid = Sum(F("principal_fen") - F("principal_paid_fen"))
+
+    def left(rows) -> int:
+        return rows.aggregate(total=unpaid)["total"] or 0
+
+    overdue_since = open_instalments.filter(status=RepaymentInstalment.Status.OVERDUE)
+    outstanding = left(open_instalments)
+    overdue = left(open_instalments.filter(loan_id__in=overdue_since.values("loan_id")))
+    late = left(open_instalments.filter(loan_id__in=overdue_since.filter(due_date__lt=on - dt.timedelta(days=90)).values("loan_id")))
+    top10 = open_instalments.values("loan__borrower_id").annotate(total=unpaid).order_by("-total").values_list("total", flat=True)[:10]
+    related = open_instalments.filter(loan__borrower__is_staff=True)
     received = Receivable.objects.aggregate(i=Sum("interest_received_fen"), p=Sum("penalty_received_fen"))
     crowdfunding = platform_figures()
     return {
@@ -80,19 +82,19 @@ def statistics_compute(on: dt.date) -> dict:
         "loans_disbursed": Entry.objects.filter(kind=EntryKind.LOAN_DISBURSE, business_date=on).count(),
         "lent_total_fen": Loan.objects.filter(status__in=LENT).aggregate(total=Sum("amount_fen"))["total"] or 0,
         "interest_earned_fen": (received["i"] or 0) + (received["p"] or 0),
-        "loans_in_progress": len(per_loan),
+        "loans_in_progress": open_instalments.values("loan_id").distinct().count(),
         "outstanding_fen": outstanding,
         "borrowers_total": Loan.objects.filter(status__in=LENT).values("borrower_id").distinct().count(),
         "lenders_total": Investment.objects.values("investor_id").distinct().count(),
-        "borrowers_now": len(by_borrower),
+        "borrowers_now": open_instalments.values("loan__borrower_id").distinct().count(),
         "lenders_now": Receivable.objects.filter(status__in=Receivable.OPEN).values("investment__investor_id").distinct().count(),
         "overdue_fen": overdue,
         "overdue_rate": _ratio(overdue, outstanding),
         "overdue_90_fen": late,
         "overdue_90_rate": _ratio(late, outstanding),
-        "top10_share": _ratio(sum(sorted(by_borrower.values(), reverse=True)[:10]), outstanding),
-        "related_loans": len(related),
-        "related_fen": sum(per_loan[pk] for pk in related),
+        "top10_share": _ratio(sum(top10), outstanding),
+        "related_loans": related.values("loan_id").distinct().count(),
+        "related_fen": left(related),
         "cf_raised_fen": crowdfunding["raised_fen"],
         "cf_projects_funding": crowdfunding["funding"],
         "cf_success_rate": str(crowdfunding["success_rate"] or 0),
