@@ -47,12 +47,12 @@ class Handler:
 
 def _check_reversal(pk: int, payload: dict) -> dict:
     from peerfund.ledger.models import Entry
+    from peerfund.ledger.services import reversal_spec
 
     entry = Entry.objects.filter(pk=pk).first()
     if entry is None:
         raise NotFound(_("No such entry."), "not_found")
-    if entry.kind == "reversal" or Entry.objects.filter(reverses=entry).exists():
-        raise ApprovalError(_("This entry is a reversal or was already reversed."), "approval.reversed")
+    reversal_spec(entry=entry, key="", reason="")  # refuses a reversal, or an entry already reversed
     return {}
 
 

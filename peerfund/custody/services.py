@@ -186,12 +186,7 @@ def custody_reverse(*, entry: Entry, key: str, reason: str, actor=None) -> Entry
     """A manual adjustment: post the exact negation of `entry` and queue the bank
     instruction that mirrors it, like any other move. Money the bank would have to
     bring in from outside (undoing a withdrawal) cannot be reversed this way."""
-    if entry.kind == "reversal":
-        raise CustodyError(_("A reversal cannot itself be reversed; post a new entry."), "ledger.reverse_reversal")
-    if Entry.objects.filter(reverses=entry).exclude(key=key).exists():
-        raise CustodyError(_("This entry was already reversed."), "ledger.already_reversed", {"entry": entry.pk})
-    legs = [(p.account, -p.amount_fen) for p in entry.postings.select_related("account")]
     try:
-        return custody_move_many([ledger.EntrySpec(kind="reversal", legs=legs, key=key, ref=entry.ref, memo=reason, actor=actor, reverses=entry)])[0]
+        return custody_move_many([ledger.reversal_spec(entry=entry, key=key, reason=reason, actor=actor)])[0]
     except ValueError as exc:
         raise CustodyError(_("This entry brought money in from outside; the bank must return it, it cannot be reversed here."), "custody.reverse_inflow") from exc

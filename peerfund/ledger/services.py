@@ -226,14 +226,13 @@ def post(
     memo: str = "",
     business_date: dt.date | None = None,
     actor=None,
-    _reverses: Entry | None = None,
 ) -> Entry:
     """Post one balanced journal entry; idempotent on `key`.
 
     Call inside the use case's transaction. Posting the same key again with the same
     legs returns the first entry; with different legs it raises EntryKeyConflict.
     """
-    spec = EntrySpec(kind=kind, legs=legs, key=key, ref=ref, memo=memo, actor=actor, reverses=_reverses)
+    spec = EntrySpec(kind=kind, legs=legs, key=key, ref=ref, memo=memo, actor=actor)
     return post_many([spec], business_date=business_date)[0]
 
 
@@ -246,23 +245,20 @@ def _check_reversal(spec: EntrySpec, legs: list[_Leg]) -> None:
         raise PostingRuleViolation(_("A reversal must be the exact negation of the entry it reverses."), "ledger.reversal_mismatch")
 
 
-def reverse(*, entry: Entry, key: str, reason: str, actor=None) -> Entry:
-    """Post the exact negation of `entry`. An entry is reversed at most once."""
+def reversal_spec(*, entry: Entry, key: str, reason: str, actor=None) -> EntrySpec:
+    """The exact negation of `entry`, to post (here, or mirrored at the bank by
+    custody). An entry is reversed at most once; the same key again is a replay."""
     if entry.kind == EntryKind.REVERSAL:
         raise PostingRuleViolation(_("A reversal cannot itself be reversed; post a new entry."), "ledger.reverse_reversal")
-    postings = list(entry.postings.select_related("account"))
-    existing = Entry.objects.filter(key=key).first()
-    if existing is None and Entry.objects.filter(reverses=entry).exists():
+    if Entry.objects.filter(reverses=entry).exclude(key=key).exists():
         raise PostingRuleViolation(_("This entry was already reversed."), "ledger.already_reversed", {"entry": entry.pk})
-    return post(
-        kind=EntryKind.REVERSAL,
-        legs=[(p.account, -p.amount_fen) for p in postings],
-        key=key,
-        ref=entry.ref,
-        memo=reason,
-        actor=actor,
-        _reverses=entry,
-    )
+    legs = [(p.account, -p.amount_fen) for p in entry.postings.select_related("account")]
+    return EntrySpec(kind=EntryKind.REVERSAL, legs=legs, key=key, ref=entry.ref, memo=reason, actor=actor, reverses=entry)
+
+
+def reverse(*, entry: Entry, key: str, reason: str, actor=None) -> Entry:
+    """Post the exact negation of `entry` in the ledger only (see reversal_spec)."""
+    return post_many([reversal_spec(entry=entry, key=key, reason=reason, actor=actor)])[0]
 
 
 def user_accounts(user) -> dict[str, Account]:
