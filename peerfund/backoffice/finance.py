@@ -26,7 +26,7 @@ def period_bounds(period: str, value: str) -> tuple[dt.date, dt.date]:
             return first, first + dt.timedelta(days=1)
         if period == "month":
             first = dt.date.fromisoformat(f"{value}-01")
-            return first, (first + dt.timedelta(days=32)).replace(day=1)
+            return first, clock.month_start(first, 1)
         if period == "year":
             first = dt.date(int(value), 1, 1)
             return first, dt.date(first.year + 1, 1, 1)

@@ -65,6 +65,13 @@ def day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=BUSINESS_TZ)
 
 
+def month_start(day: dt.date, months: int = 0) -> dt.date:
+    """The first day of `day`'s month, moved `months` months (back when negative)."""
+    from dateutil.relativedelta import relativedelta
+
+    return day.replace(day=1) + relativedelta(months=months)
+
+
 def travel_to(day: dt.date) -> None:
     """Move the platform clock so that today's business date is `day` (time of day kept)."""
     from peerfund.core.models import ClockState

@@ -101,5 +101,4 @@ class MessageForm(BootstrapFormMixin, forms.Form):
 
 
 def delivery_month_default() -> dt.date:
-    today = clock.business_date()
-    return (today.replace(day=1) + dt.timedelta(days=95)).replace(day=1)
+    return clock.month_start(clock.business_date(), 3)

@@ -3,7 +3,6 @@
 shipped, one backer complaining); 陈静 a picture book that fails and releases its
 pledges, a desk lamp funding now (questions answered, an update, visits) and a
 project waiting for review; 张敏 a school-library project funding now. (陈静 gets no payout: her overdue loan stays overdue.) Everything goes through the services real users call."""
-import datetime as dt
 import io
 import random
 
@@ -46,13 +45,6 @@ def _cover(colour: tuple[int, int, int], title: str) -> SimpleUploadedFile:
     return SimpleUploadedFile("cover.png", buffer.getvalue(), content_type="image/png")
 
 
-def _month(months_ahead: int) -> dt.date:
-    day = clock.business_date().replace(day=1)
-    for _ in range(months_ahead):
-        day = (day + dt.timedelta(days=32)).replace(day=1)
-    return day
-
-
 def _categories() -> dict[str, Category]:
     found = {}
     for position, (top_name, children) in enumerate(CATEGORIES.items()):
@@ -73,7 +65,7 @@ def _project(owner: User, reviewer: User | None, *, title: str, summary: str, ca
     )
     for name, price, limit, months in tiers:
         tier_save(owner=owner, project=project, title=name, description=f"{name}一份，含包装与说明书。", price_fen=price, limit=limit,
-                  delivery_month=_month(months), needs_shipping=True, shipping_fee_fen=1_000 if price < 20_000 else 0)
+                  delivery_month=clock.month_start(clock.business_date(), months), needs_shipping=True, shipping_fee_fen=1_000 if price < 20_000 else 0)
     project_submit(owner=owner, project=project)
     if reviewer is not None:
         project = project_review(staff=reviewer, project=project, approve=True)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 
+from peerfund.core import clock
 from peerfund.crowdfunding.models import Complaint, Payout, Pledge, Project
 from peerfund.disclosure.models import DailySnapshot, LiabilityTree
 from peerfund.lending.models import Loan, LoanProduct
@@ -50,7 +51,7 @@ def month_report(year: int, month: int) -> dict | None:
     """The month's figures: the stock figures of its last snapshot, the flows summed
     over its days. None when no day of it was closed."""
     first = dt.date(year, month, 1)
-    following = (first + dt.timedelta(days=32)).replace(day=1)
+    following = clock.month_start(first, 1)
     days = list(DailySnapshot.objects.filter(business_date__gte=first, business_date__lt=following).order_by("business_date"))
     if not days:
         return None

@@ -24,7 +24,7 @@ def subcategory(name: str = "智能硬件", top: str = "科技", banned: bool = 
 
 
 def next_month() -> dt.date:
-    return (clock.business_date().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return clock.month_start(clock.business_date(), 1)
 
 
 def draft_project(owner, *, goal_fen: int = 1_000_00, days: int = 10, tiers=((99_00, 2), (199_00, None)), title: str = "智能台灯",

@@ -62,7 +62,7 @@ def complaint_clusters(*, on: dt.date) -> int:
 def late_deliveries(*, on: dt.date) -> int:
     """Alert once per project when rewards due a month ago or more are still not
     shipped."""
-    overdue_month = (on.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    overdue_month = clock.month_start(on, -1)
     rows = (Pledge.objects.filter(status=Pledge.Status.SETTLED, delivery=Pledge.Delivery.WAITING, tier__delivery_month__lt=overdue_month)
             .values("project_id").annotate(n=Count("id")))
     raised = 0
