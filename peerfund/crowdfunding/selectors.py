@@ -119,15 +119,16 @@ def project_analytics(project: Project) -> dict:
                holding.values("tier_id").annotate(n=Count("id"), total=Sum("amount_fen")).order_by("-n")]
     by_region = [(row["province"] or "—", row["n"]) for row in holding.values("province").annotate(n=Count("id")).order_by("-n")]
     visits = list(DailyVisits.objects.filter(project=project).order_by("day").values_list("day", "count"))
+    pledges = holding.count()
     return {
         "visits": project.visits,
         "backers": holding.values("backer_id").distinct().count(),
-        "pledges": holding.count(),
+        "pledges": pledges,
         "curve": funding_curve(project),
         "by_tier": by_tier,
         "by_region": by_region,
         "daily_visits": visits,
-        "conversion": round(holding.count() * 100 / project.visits, 1) if project.visits else None,
+        "conversion": round(pledges * 100 / project.visits, 1) if project.visits else None,
     }
 
 

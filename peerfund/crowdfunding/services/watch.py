@@ -6,7 +6,7 @@ an owner who will not deliver)."""
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from peerfund.core import clock
 from peerfund.core.alerts import alert_raise
@@ -27,20 +27,19 @@ def funding_spikes(*, on: dt.date) -> int:
     history to compare with."""
     start, end = clock.day_start(on), clock.day_start(on + dt.timedelta(days=1))
     raised = 0
-    day_totals = (Pledge.objects.filter(project__status=Project.Status.FUNDING, created_at__gte=start, created_at__lt=end)
-                  .values("project_id").annotate(total=Sum("amount_fen")))
-    for row in day_totals:
-        project = Project.objects.get(pk=row["project_id"])
-        days_before = (on - project.published_on).days
-        if days_before < 1:  # no history yet to compare the day with
-            continue
-        before = Pledge.objects.filter(project=project, created_at__lt=start).aggregate(total=Sum("amount_fen"))["total"] or 0
-        average = before / days_before if days_before > 0 else 0
-        if row["total"] >= settings.PEERFUND_CF_SPIKE_MIN_FEN and row["total"] > settings.PEERFUND_CF_SPIKE_FACTOR * average:
+    rows = (Pledge.objects.filter(project__status=Project.Status.FUNDING, project__published_on__lt=on, created_at__lt=end)
+            .values("project_id", "project__published_on")
+            .annotate(day=Sum("amount_fen", filter=Q(created_at__gte=start)), before=Sum("amount_fen", filter=Q(created_at__lt=start)))
+            .filter(day__gt=0))
+    for row in rows:
+        days_before, day, before = (on - row["project__published_on"]).days, row["day"], row["before"] or 0
+        # day > factor × (before / days_before), in integers: fen are never divided
+        if day >= settings.PEERFUND_CF_SPIKE_MIN_FEN and day * days_before > settings.PEERFUND_CF_SPIKE_FACTOR * before:
+            project_id, average = row["project_id"], before // days_before
             raised += _raise_once(
-                "crowdfunding.spike", f"project:{project.pk}:{on.isoformat()}",
-                f"Project {project.pk} took {row['total']} fen on {on}, against a daily average of {int(average)} fen before",
-                {"project": project.pk, "day_fen": row["total"], "average_fen": int(average)},
+                "crowdfunding.spike", f"project:{project_id}:{on.isoformat()}",
+                f"Project {project_id} took {day} fen on {on}, against a daily average of {average} fen before",
+                {"project": project_id, "day_fen": day, "average_fen": average},
             )
     return raised
 

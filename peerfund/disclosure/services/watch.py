@@ -24,11 +24,12 @@ def snapshot_alerts(snapshot: DailySnapshot) -> int:
         raised += 1
     before = DailySnapshot.objects.filter(business_date__lt=on, business_date__gte=on - dt.timedelta(days=30))
     history = [int(s.figures.get("withdrawals_fen", 0)) for s in before]
-    average = sum(history) / len(history) if history else 0
     today = int(figures["withdrawals_fen"])
-    if history and today >= settings.PEERFUND_ALERT_WITHDRAWAL_MIN_FEN and today > settings.PEERFUND_ALERT_WITHDRAWAL_FACTOR * average \
+    # today > factor × the average, in integers: fen are never divided
+    if history and today >= settings.PEERFUND_ALERT_WITHDRAWAL_MIN_FEN and today * len(history) > settings.PEERFUND_ALERT_WITHDRAWAL_FACTOR * sum(history) \
             and "funds.withdrawal_peak" not in existing:
-        alert_raise(kind="funds.withdrawal_peak", ref=ref, message=f"Withdrawals of {today} fen on {on}, against a 30-day average of {int(average)} fen",
-                    data={"day_fen": today, "average_fen": int(average)})
+        average = sum(history) // len(history)
+        alert_raise(kind="funds.withdrawal_peak", ref=ref, message=f"Withdrawals of {today} fen on {on}, against a 30-day average of {average} fen",
+                    data={"day_fen": today, "average_fen": average})
         raised += 1
     return raised

@@ -182,3 +182,18 @@ def test_charts_carry_money_as_integer_fen_and_ratios_as_exact_decimals(disburse
     lent, outstanding = charts["volume"]["series"]
     assert lent["values"] == [700_000] and lent["unit"] == "fen" and outstanding["values"] == [700_000]
     assert charts["overdue"]["series"][0]["values"] == ["0.0000"]
+
+
+def test_a_withdrawal_peak_raises_an_alert(settings):
+    from peerfund.core.models import Alert
+    from peerfund.disclosure.services.watch import snapshot_alerts
+
+    settings.PEERFUND_ALERT_WITHDRAWAL_MIN_FEN = 100_00
+    day = clock.business_date()
+    for back, fen in ((3, 20_000), (2, 40_000), (1, 30_000)):  # average ¥300
+        DailySnapshot.objects.create(business_date=day - dt.timedelta(days=back), figures={"overdue_rate": "0", "withdrawals_fen": fen})
+    calm = DailySnapshot.objects.create(business_date=day, figures={"overdue_rate": "0", "withdrawals_fen": 90_000})  # exactly 3×: no alert
+    assert snapshot_alerts(calm) == 0
+    calm.figures["withdrawals_fen"] = 90_001
+    assert snapshot_alerts(calm) == 1
+    assert Alert.objects.get(kind="funds.withdrawal_peak").data == {"day_fen": 90_001, "average_fen": 30_000}
