@@ -80,7 +80,7 @@ class Project(models.Model):
     deadline = models.DateField(null=True, blank=True, help_text="last business day that takes pledges")
     closed_on = models.DateField(null=True, blank=True)
     raised_fen = models.BigIntegerField(default=0)
-    backers = models.PositiveIntegerField(default=0)
+    backers = models.PositiveIntegerField(default=0, help_text="people with a pledge that counts (not pledges)")
     visits = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(auto_now=True)

@@ -122,7 +122,8 @@ def _place(backer, project: Project, tier: RewardTier | None, amount_fen: int, a
             )
         except InsufficientBalance as error:
             raise refuse(error.message, "pledge.insufficient", "amount") from error
-        Project.objects.filter(pk=project.pk).update(raised_fen=F("raised_fen") + amount_fen, backers=F("backers") + 1)
+        first_pledge = not Pledge.objects.filter(project=project, backer=backer, status__in=Pledge.HOLDING).exclude(pk=pledge.pk).exists()
+        Project.objects.filter(pk=project.pk).update(raised_fen=F("raised_fen") + amount_fen, backers=F("backers") + int(first_pledge))
         Follow.objects.get_or_create(project=project, user=backer)
     return pledge
 
@@ -140,7 +141,8 @@ def pledge_cancel(*, backer, pledge: Pledge) -> Pledge:
         pledge_release(pledge, Pledge.Status.CANCELLED, actor=backer, reason="cancelled by the backer")
         if pledge.tier_id:
             RewardTier.objects.filter(pk=pledge.tier_id).update(taken=F("taken") - 1)
-        Project.objects.filter(pk=project.pk).update(raised_fen=F("raised_fen") - pledge.amount_fen, backers=F("backers") - 1)
+        last_pledge = not Pledge.objects.filter(project=project, backer=backer, status__in=Pledge.HOLDING).exists()
+        Project.objects.filter(pk=project.pk).update(raised_fen=F("raised_fen") - pledge.amount_fen, backers=F("backers") - int(last_pledge))
     return pledge
 
 

@@ -123,3 +123,13 @@ def test_another_backers_pledge_cannot_be_cancelled(project, backers):
     with pytest.raises(NotFound):
         pledge_cancel(backer=backers[1], pledge=pledge)
     assert Project.objects.get(pk=project.pk).raised_fen == pledge.amount_fen
+
+
+def test_backers_count_people_not_pledges(project, backers):
+    cheap, dear = project.tiers.order_by("price_fen")
+    first = _pledge(backers[0], project, cheap, key="a")
+    _pledge(backers[0], project, dear, key="b")
+    _pledge(backers[1], project, dear, key="c")
+    assert Project.objects.get(pk=project.pk).backers == 2
+    pledge_cancel(backer=backers[0], pledge=first)
+    assert Project.objects.get(pk=project.pk).backers == 2  # still backing with the other pledge
