@@ -383,3 +383,27 @@ def message_create(request, project_id: int, payload: MessageIn):
     recipient = project.owner if request.user.pk != project.owner_id else get_object_or_404(get_user_model(), pk=payload.to_user_id or 0)
     message = community.message_send(sender=request.user, project=project, recipient=recipient, body=payload.body)
     return Status(201, MessageOut(id=message.pk, from_owner=message.sender_id == project.owner_id, body=message.body, created_at=message.created_at.isoformat()))
+
+
+class CategoryOut(Schema):
+    id: int
+    name: str
+    parent_id: int | None
+
+
+@router.get("/categories", response=list[CategoryOut], summary="The categories, two levels (projects go in a subcategory)", auth=None)
+def categories(request):
+    return [CategoryOut(id=c.pk, name=c.name, parent_id=c.parent_id) for c in Category.objects.filter(banned=False)]
+
+
+class BackerOut(PledgeOut):
+    backer: str
+    ship_to: str
+
+
+@router.get("/mine/{int:project_id}/backers", response=list[BackerOut], summary="My project's pledges: who to ship to (after success)")
+def backers(request, project_id: int):
+    project = project_get_for_owner(request.user, project_id)
+    rows = project.pledges.select_related("backer").order_by("id")
+    return [BackerOut(**PledgeOut.of(p).dict(), backer=p.backer.username, ship_to=p.address if p.status == Pledge.Status.SETTLED else p.province)
+            for p in rows]

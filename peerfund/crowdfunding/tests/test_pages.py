@@ -218,3 +218,14 @@ def test_the_address_book_through_the_api_feeds_an_api_pledge(project, backers, 
     assert pledged.status_code == 201 and "深南大道" in Pledge.objects.get(pk=pledged.json()["id"]).address
     assert api_client_for(backers[0]).delete(f"/api/v1/me/addresses/{address_id}").status_code == 404
     assert api.delete(f"/api/v1/me/addresses/{address_id}").status_code == 204
+
+
+def test_api_categories_and_the_owners_backer_list(project_owner, project, backers, api_client_for):
+    categories = Client().get("/api/v1/crowdfunding/categories").json()
+    assert {c["name"] for c in categories} >= {"科技", "智能硬件"}
+    tier = project.tiers.order_by("price_fen").first()
+    pledge_place(backer=backers[0], project_id=project.pk, tier_id=tier.pk, amount_fen=tier.minimum_fen, address_id=backers[0].address.pk,
+                 trade_password=TRADE_PASSWORD, key="x")
+    rows = api_client_for(project_owner).get(f"/api/v1/crowdfunding/mine/{project.pk}/backers").json()
+    assert [(r["backer"], r["ship_to"]) for r in rows] == [("backer1", "浙江")]  # the street only once the project is settled
+    assert api_client_for(backers[0]).get(f"/api/v1/crowdfunding/mine/{project.pk}/backers").status_code == 404
