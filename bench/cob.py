@@ -9,16 +9,16 @@ and prints loans processed per second, investor postings per second and — meas
 the same run — the database's bulk-insert ceiling for the same number of posting rows
 (COPY into a table shaped like ledger_posting).
 
-The close fans its chunks out to a huey consumer with BENCH_CONSUMERS worker
-processes (default 2, one per core; 0 runs them in the closing process), as a
-deployment does. The same consumer sends the bank instructions the chunks queue;
-those still queued when the close ends are sent afterwards, untimed (the bank is
-another party). Ends with the full ledger check. BENCH_PROFILE=1 (with
-BENCH_CONSUMERS=0) writes a cProfile of each close to the temp folder.
+The close runs its chunks itself (as `manage.py cob` does by default); with
+BENCH_CONSUMERS=N it fans them out to a huey consumer with N worker processes, which
+also send the bank instructions the chunks queue. Instructions still queued when a
+close ends are sent before the next, untimed (the bank is another party). Ends with the
+full ledger check. BENCH_PROFILE=1 (with BENCH_CONSUMERS=0) writes a cProfile of each
+close to the temp folder.
 
-The book is written with bulk inserts (not through origination and disbursement: the
-close is what is measured); borrowers are funded through the custodian, so ledger and
-bank agree.
+The book is written with bulk inserts (`tests_support.book`, not through origination
+and disbursement: the close is what is measured); borrowers are funded through the
+custodian, so ledger and bank agree.
 """
 import datetime as dt
 import os
@@ -27,14 +27,13 @@ import sys
 import tempfile
 import time
 import uuid
-from decimal import Decimal
 
 LOANS = int(os.environ.get("BENCH_LOANS", "100000"))
 PER_LOAN = int(os.environ.get("BENCH_INVESTORS_PER_LOAN", "20"))
 BORROWERS = int(os.environ.get("BENCH_BORROWERS", "1000"))
 INVESTORS = int(os.environ.get("BENCH_INVESTOR_POOL", "2000"))
 # Huey consumer processes the close's chunks fan out to (0: the close runs them itself).
-CONSUMERS = int(os.environ.get("BENCH_CONSUMERS", "2"))
+CONSUMERS = int(os.environ.get("BENCH_CONSUMERS", "0"))
 SERVER = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 BATCH = 20_000
 
@@ -72,56 +71,15 @@ def _drop(name: str) -> None:
 
 def _book(first_due: dt.date) -> dt.date:
     """Write the book; returns the month-end date (the peak)."""
-    from peerfund.accounts.models import User
-    from peerfund.core import clock
-    from peerfund.custody.services import custody_deposit, platform_accounts_open
-    from peerfund.lending.models import Investment, Loan, LoanProduct, Receivable, RepaymentInstalment
-    from peerfund.lending.schedules import Method
-    from peerfund.tests_support.people import verify_directly
+    from peerfund.custody.services import custody_deposit
+    from peerfund.tests_support.book import repaying_book
 
-    platform_accounts_open()
-    product = LoanProduct.objects.create(
-        name="bench", min_amount_fen=10_000, max_amount_fen=10**10, terms_months=[12], method=Method.EQUAL_INSTALMENT,
-        rate_min=Decimal("0.1"), rate_max=Decimal("0.1"), service_fee_rate=Decimal("0"), max_per_investor_fen=10**10, required_risk_level="C1",
-    )
-    borrowers = []
-    for n in range(BORROWERS):
-        user = verify_directly(User.objects.create(username=f"borrower{n}"), n)
-        custody_deposit(user=user, amount_fen=10**9, key="seed")
-        borrowers.append(user)
-    investors = [verify_directly(User.objects.create(username=f"investor{n}"), BORROWERS + n) for n in range(INVESTORS)]
     month_end = first_due + dt.timedelta(days=29)
-    now = clock.now()
-    share = 10_000  # ¥100 per investor and instalment principal
-    loan_ids = []
-    for start in range(0, LOANS, BATCH):
-        loans = Loan.objects.bulk_create(
-            Loan(borrower=borrowers[n % BORROWERS], product=product, title=f"bench {n}", amount_fen=PER_LOAN * share * 12, left_fen=0, months=12,
-                 annual_rate=Decimal("0.1"), grade="A", status=Loan.Status.DISBURSED, listed_at=now, deadline=now)
-            for n in range(start, min(start + BATCH, LOANS))
-        )
-        loan_ids += [loan.pk for loan in loans]
-    due_of = {}
-    for position, loan_id in enumerate(loan_ids):
-        # 70 % spread over the month, 30 % on its last day (salary-day loans)
-        due_of[loan_id] = month_end if position % 10 < 3 else first_due + dt.timedelta(days=position % 29)
-    # This month's instalment and next month's, so a debit does not settle the loan (a
-    # real month settles about one loan in twelve).
-    RepaymentInstalment.objects.bulk_create(
-        (RepaymentInstalment(loan_id=loan_id, number=number, due_date=due_of[loan_id] + dt.timedelta(days=30 * (number - 1)),
-                             principal_fen=PER_LOAN * share, interest_fen=PER_LOAN * 83)
-         for loan_id in loan_ids for number in (1, 2)), batch_size=BATCH,
-    )
-    for start in range(0, len(loan_ids), BATCH // PER_LOAN):
-        chunk = loan_ids[start:start + BATCH // PER_LOAN]
-        investments = Investment.objects.bulk_create(
-            Investment(loan_id=loan_id, investor=investors[(loan_id * 7 + k) % INVESTORS], principal_fen=share * 12, acquired_on=first_due - dt.timedelta(days=30))
-            for loan_id in chunk for k in range(PER_LOAN)
-        )
-        Receivable.objects.bulk_create(
-            Receivable(investment=inv, number=number, due_date=due_of[inv.loan_id] + dt.timedelta(days=30 * (number - 1)), principal_fen=share, interest_fen=83)
-            for inv in investments for number in (1, 2)
-        )
+    # 70 % spread over the month, 30 % on its last day (salary-day loans)
+    due_dates = [month_end if position % 10 < 3 else first_due + dt.timedelta(days=position % 29) for position in range(290)]
+    book = repaying_book(loans=LOANS, per_loan=PER_LOAN, borrowers=BORROWERS, investors=INVESTORS, due_dates=due_dates)
+    for user in book.borrowers:
+        custody_deposit(user=user, amount_fen=10**9, key="seed")
     return month_end
 
 
@@ -152,7 +110,9 @@ def _settle_before(day: dt.date) -> None:
     RepaymentInstalment.objects.filter(status="due", due_date__lt=day).update(status="paid", paid_on=day)
 
 
-def _close(day: dt.date) -> tuple[float, int, int]:
+def _close(day: dt.date) -> tuple[float, int, int, float]:
+    """Close `day`: seconds, loans repaid, postings written, and the seconds of the
+    debit step alone (the one that writes the postings)."""
     from peerfund.cob.services import close_run
     from peerfund.core import clock
     from peerfund.ledger.models import Posting
@@ -170,9 +130,11 @@ def _close(day: dt.date) -> tuple[float, int, int]:
         close_run(on=day, fan_out=bool(CONSUMERS), progress=lambda step, _done, _total: finished.__setitem__(step.name, time.monotonic()))
     elapsed = time.monotonic() - started
     marks = [started, *finished.values()]
-    slowest = sorted(((b - a, name) for a, b, name in zip(marks, marks[1:], finished, strict=False)), reverse=True)[:3]
-    print(f"  {day}: slowest steps " + ", ".join(f"{name} {seconds:.1f} s" for seconds, name in slowest))
-    return elapsed, Repayment.objects.count() - repayments, Posting.objects.count() - postings
+    took = {name: b - a for a, b, name in zip(marks, marks[1:], finished, strict=False)}
+    slowest = sorted(took, key=took.get, reverse=True)[:3]
+    print(f"  {day}: slowest steps " + ", ".join(f"{name} {took[name]:.1f} s" for name in slowest))
+    debit = took.get("lending.auto_debit", elapsed)
+    return elapsed, Repayment.objects.count() - repayments, Posting.objects.count() - postings, debit
 
 
 def _consumers(count: int) -> subprocess.Popen:
@@ -183,13 +145,22 @@ def _consumers(count: int) -> subprocess.Popen:
     )
 
 
-def _send_all() -> None:
-    """Wait until every queued bank instruction is sent (then the books can be
-    compared with the bank's)."""
+def _send_queued(workers: subprocess.Popen | None) -> float:
+    """Wait until every queued bank instruction is sent, so the next close reconciles
+    with a bank that has caught up; a sender is started when no consumer runs. Not
+    part of any close's time (the bank is another party)."""
     from peerfund.custody.models import Instruction
 
-    while Instruction.objects.filter(status=Instruction.Status.PENDING).exists():
-        time.sleep(0.5)
+    started = time.monotonic()
+    sender = None if workers is not None else _consumers(2)
+    try:
+        while Instruction.objects.filter(status=Instruction.Status.PENDING).exists():
+            time.sleep(0.5)
+    finally:
+        if sender is not None:
+            sender.terminate()
+            sender.wait()
+    return time.monotonic() - started
 
 
 def main() -> int:
@@ -214,13 +185,10 @@ def main() -> int:
         workers = _consumers(CONSUMERS) if CONSUMERS else None
         try:
             ordinary = _close(ordinary_day)
+            sending = _send_queued(workers)
             _settle_before(month_end)
             peak = _close(month_end)
-            sending = time.monotonic()
-            if not CONSUMERS:
-                workers = _consumers(2)  # the bank instructions still need sending
-            _send_all()
-            sending = time.monotonic() - sending
+            sending += _send_queued(workers)
         finally:
             if workers is not None:
                 workers.terminate()
@@ -230,12 +198,13 @@ def main() -> int:
         violations = ledger_check()
         mode = f"chunks fanned out to {CONSUMERS} huey worker processes" if CONSUMERS else "chunks run in the closing process"
         print(f"daily close on PostgreSQL: {LOANS:,} repaying loans x {PER_LOAN} investments, {mode} (book written in {generated:.0f} s)")
-        for label, (elapsed, loans, postings) in (("ordinary day", ordinary), ("month-end day", peak)):
+        for label, (elapsed, loans, postings, debit) in (("ordinary day", ordinary), ("month-end day", peak)):
             print(f"  {label:<14} {elapsed:7.1f} s  {loans:,} loans repaid = {loans / elapsed:7.0f} loans/s, "
                   f"{postings:,} postings = {postings / elapsed:8.0f} postings/s = {postings / elapsed / ceiling:.4f} x ceiling")
+            print(f"  {'':<14} debit step alone {debit:5.1f} s = {postings / debit:8.0f} postings/s = {postings / debit / ceiling:.4f} x ceiling")
         print(f"  bulk-insert ceiling {ceiling:10.0f} rows/s (COPY, same table shape, same run)")
         print(f"  with ledger_posting's indexes {indexed_ceiling:10.0f} rows/s (month-end postings/s = {peak[2] / peak[0] / indexed_ceiling:.4f} x this)")
-        print(f"  bank instructions still queued after the closes sent in {sending:.0f} s (the sandbox bank, not timed above)")
+        print(f"  bank instructions queued by the closes sent (after each) in {sending:.0f} s (the sandbox bank, not timed above)")
         print(f"  ledger check        {'clean' if not violations else violations[:3]}")
         return 0 if not violations else 1
     finally:

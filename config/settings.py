@@ -299,7 +299,7 @@ PEERFUND_GRADES = [
 PEERFUND_MODEL_DIR = Path(env_str("PEERFUND_MODEL_DIR", str(VAR_DIR / "models")))
 PEERFUND_PSI_ALERT = env_str("PEERFUND_PSI_ALERT", "0.25")
 # Daily close: loans per chunk (a chunk is one transaction and one unit of resumption).
-PEERFUND_COB_CHUNK = env_int("PEERFUND_COB_CHUNK", 500)
+PEERFUND_COB_CHUNK = env_int("PEERFUND_COB_CHUNK", 5000)
 # The nightly close hands its chunks to the huey consumers (it waits for them in one
 # worker, so run at least two worker processes or threads in all).
 PEERFUND_COB_FAN_OUT = env_bool("PEERFUND_COB_FAN_OUT", False)

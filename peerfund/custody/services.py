@@ -58,7 +58,8 @@ def _request_no(prefix: str, key: str) -> str:
     return f"{prefix}-{hashlib.sha256(key.encode()).hexdigest()[:24]}"
 
 
-def _enqueue(ids: list[int]) -> None:
+def enqueue_instructions(ids: list[int]) -> None:
+    """Send these outbox instructions after the current transaction commits."""
     from peerfund.custody.tasks import custody_dispatch
 
     if ids:
@@ -105,7 +106,7 @@ def custody_move_many(specs: list[ledger.EntrySpec]) -> list[Entry]:
             ))
         insert_objects(instructions)
         if fresh:  # COPY returns no ids: read them back by request number
-            _enqueue(list(Instruction.objects.filter(request_no__in=fresh).order_by("pk").values_list("pk", flat=True)))
+            enqueue_instructions(list(Instruction.objects.filter(request_no__in=fresh).order_by("pk").values_list("pk", flat=True)))
     return entries
 
 
@@ -130,7 +131,7 @@ def _incoming(*, request_no: str, account: CustodyAccount, amount_fen: int, key:
         if not created and instruction.payload.get("amount_fen") != amount_fen:
             raise CustodyError(_("This deposit key was already used for another amount."), "custody.key_conflict", {"key": key})
         if created:
-            _enqueue([instruction.pk])
+            enqueue_instructions([instruction.pk])
     return instruction
 
 

@@ -37,6 +37,7 @@ from peerfund.ledger.chart import AccountKind, EntryKind
 from peerfund.ledger.models import Entry, Posting
 from peerfund.lending.models import Investment, Loan, Receivable, Repayment, RepaymentInstalment
 from peerfund.lending.schedules import Instalment, Method, Terms, build_schedule, split_among_investors
+from peerfund.lending.services.debit_in_full import debit_in_full
 from peerfund.notify.services import notify, notify_many
 
 Status = RepaymentInstalment.Status
@@ -209,6 +210,8 @@ def _pay_many(payments: list[_Payment], *, source: str, on: dt.date, tell_invest
     receivables' shares, the repayments, the money (ledger and custodian), the
     instalments' and receivables' progress, and the loans now settled. Call inside a
     transaction, with the loans' rows locked."""
+    if not payments:
+        return []
     claims = _open_claims({(p.loan.pk, a.instalment.number) for p in payments for a in p.allocations})
     repayments = Repayment.objects.bulk_create(
         Repayment(
@@ -246,6 +249,8 @@ def _pay_many(payments: list[_Payment], *, source: str, on: dt.date, tell_invest
 
 def _settle_repaid(loans: list[Loan]) -> None:
     """Loans with no open instalment left are settled (结清), and their borrowers told."""
+    if not loans:
+        return
     still_open = set(
         RepaymentInstalment.objects.filter(loan__in=loans, status__in=RepaymentInstalment.OPEN).values_list("loan_id", flat=True)
     )
@@ -345,14 +350,20 @@ def loans_auto_debit(*, loan_ids: list[int], on: dt.date) -> int:
         balance_of = {owner: account.pk for owner, account in ledger.available_accounts_many(loan.borrower_id for loan in loans).items()}
         locked = ledger.accounts_lock(balance_of.values())
         available = {owner: locked[pk].balance_fen for owner, pk in balance_of.items()}
-        payments = []
+        payments, in_full = [], []
         for loan in loans:
-            amount = min(sum(i.owed_fen for i in due[loan.pk]), available[loan.borrower_id])
+            owed = sum(i.owed_fen for i in due[loan.pk])
+            amount = min(owed, available[loan.borrower_id])
             if amount > 0:
                 available[loan.borrower_id] -= amount
                 payments.append(_Payment(loan, allocate(due[loan.pk], amount), key))
-        if payments:
-            _pay_many(payments, source=Repayment.Source.AUTO, on=on, tell_investors=False)
+                if amount == owed and all(i.penalty_fen == i.penalty_paid_fen for i in due[loan.pk]):
+                    in_full.append(loan.pk)
+        # Loans paying all that is due go by set-based SQL where it can (PostgreSQL); the
+        # rest, and any it leaves, loan by loan in Python.
+        paid_in_full = set(in_full) - debit_in_full(loan_ids=in_full, on=on, key=key, source=Repayment.Source.AUTO)
+        _pay_many([p for p in payments if p.loan.pk not in paid_in_full], source=Repayment.Source.AUTO, on=on, tell_investors=False)
+        _settle_repaid([p.loan for p in payments if p.loan.pk in paid_in_full])
     return len(payments)
 
 
