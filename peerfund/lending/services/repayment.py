@@ -405,12 +405,21 @@ class PrepaymentQuote:
         return self.principal_fen + self.interest_fen + self.fee_fen
 
 
+def period_starts(instalments: set[tuple[int, int]]) -> dict[tuple[int, int], dt.date]:
+    """The first day of each (loan id, instalment number)'s period: the previous due
+    date, or the day of disbursement. Two queries, whatever their number."""
+    previous = dict(
+        ((loan_id, number + 1), due) for loan_id, number, due in
+        RepaymentInstalment.objects.filter(loan_id__in={loan_id for loan_id, _n in instalments}).values_list("loan_id", "number", "due_date")
+    )
+    first = {loan_id for loan_id, number in instalments if (loan_id, number) not in previous}
+    disbursed = dict(Entry.objects.filter(key__in=[f"disburse:{loan_id}" for loan_id in first]).values_list("key", "business_date"))
+    return {(loan_id, number): previous.get((loan_id, number)) or disbursed[f"disburse:{loan_id}"] for loan_id, number in instalments}
+
+
 def period_start(loan: Loan, current: RepaymentInstalment) -> dt.date:
     """The first day of an instalment's period: the previous due date, or the day of disbursement."""
-    previous = loan.instalments.filter(number=current.number - 1).values_list("due_date", flat=True).first()
-    if previous is not None:
-        return previous
-    return Entry.objects.get(key=f"disburse:{loan.pk}").business_date
+    return period_starts({(loan.pk, current.number)})[(loan.pk, current.number)]
 
 
 def prepayment_quote(*, loan: Loan, principal_fen: int | None, mode: str, on: dt.date) -> PrepaymentQuote:

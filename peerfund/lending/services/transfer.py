@@ -13,6 +13,7 @@ the future receivables move to the buyer.
   the buyer; after it, a transfer contract signed by both joins the evidence chain.
 """
 import datetime as dt
+from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
@@ -32,7 +33,7 @@ from peerfund.ledger import services as ledger
 from peerfund.ledger.chart import AccountKind, EntryKind
 from peerfund.lending.models import RISK_LEVELS, ClaimListing, ClaimPurchase, Investment, Loan, Receivable, RepaymentInstalment
 from peerfund.lending.schedules import Instalment, split_among_investors
-from peerfund.lending.services.repayment import period_start
+from peerfund.lending.services.repayment import period_starts
 from peerfund.notify.services import notify
 
 MAX_DISCOUNT = Decimal("0.2000")
@@ -50,23 +51,36 @@ def _open_receivables(investment: Investment) -> list[Receivable]:
     return list(investment.receivables.filter(status=Receivable.Status.DUE).order_by("number"))
 
 
+def claim_values(investments: list[Investment], on: dt.date) -> dict[int, tuple[int, int]]:
+    """(outstanding principal, interest run up in the current period) of each claim,
+    by investment id, in three queries whatever their number."""
+    receivables: dict[int, list[Receivable]] = defaultdict(list)
+    for receivable in Receivable.objects.filter(investment__in=investments, status=Receivable.Status.DUE).order_by("number"):
+        receivables[receivable.investment_id].append(receivable)
+    starts = period_starts({(investment.loan_id, receivables[investment.pk][0].number) for investment in investments if receivables[investment.pk]})
+    values = {}
+    for investment in investments:
+        open_ones = receivables.get(investment.pk)
+        if not open_ones:
+            values[investment.pk] = (0, 0)
+            continue
+        current = open_ones[0]
+        start = starts[(investment.loan_id, current.number)]
+        period, elapsed = (current.due_date - start).days, max(0, (on - start).days)
+        accrued = round_half_up(Decimal(current.interest_fen - current.interest_received_fen) * min(elapsed, period) / period) if period > 0 else 0
+        values[investment.pk] = (sum(r.principal_fen - r.principal_received_fen for r in open_ones), accrued)
+    return values
+
+
 def claim_value(investment: Investment, on: dt.date) -> tuple[int, int]:
     """(outstanding principal, interest run up in the current period) of a claim."""
-    receivables = _open_receivables(investment)
-    if not receivables:
-        return 0, 0
-    outstanding = sum(r.principal_fen - r.principal_received_fen for r in receivables)
-    current = receivables[0]
-    instalment = investment.loan.instalments.get(number=current.number)
-    start = period_start(investment.loan, instalment)
-    period, elapsed = (current.due_date - start).days, max(0, (on - start).days)
-    accrued = round_half_up(Decimal(current.interest_fen - current.interest_received_fen) * min(elapsed, period) / period) if period > 0 else 0
-    return outstanding, accrued
+    return claim_values([investment], on)[investment.pk]
 
 
-def claim_price(listing: ClaimListing, principal_fen: int, on: dt.date) -> tuple[int, int]:
-    """(price the buyer pays, fee the seller pays) for `principal_fen` of a listing."""
-    outstanding, accrued = claim_value(listing.investment, on)
+def claim_price(listing: ClaimListing, principal_fen: int, on: dt.date, value: tuple[int, int] | None = None) -> tuple[int, int]:
+    """(price the buyer pays, fee the seller pays) for `principal_fen` of a listing
+    (`value`: its claim's, when already read)."""
+    outstanding, accrued = value or claim_value(listing.investment, on)
     accrued_part = round_half_up(Decimal(accrued) * principal_fen / outstanding) if outstanding else 0
     price = round_half_up(Decimal(principal_fen) * (1 - listing.discount_rate)) + accrued_part
     fee = round_half_up(Decimal(principal_fen) * listing.investment.loan.product.transfer_fee_rate)
@@ -77,8 +91,12 @@ def claims_on_sale(*, limit: int) -> list[tuple[ClaimListing, int]]:
     """The newest listings for sale, each with what ¥100 of it (or the rest, if less)
     costs today — what the claims market shows."""
     today = clock.business_date()
-    listings = ClaimListing.objects.filter(status=ClaimListing.Status.LISTED).select_related("investment__loan__product").order_by("-id")[:limit]
-    return [(listing, claim_price(listing, min(10_000, listing.left_fen), today)[0] if listing.left_fen else 0) for listing in listings]
+    listings = list(ClaimListing.objects.filter(status=ClaimListing.Status.LISTED).select_related("investment__loan__product").order_by("-id")[:limit])
+    values = claim_values([listing.investment for listing in listings], today)
+    return [
+        (listing, claim_price(listing, min(10_000, listing.left_fen), today, values[listing.investment_id])[0] if listing.left_fen else 0)
+        for listing in listings
+    ]
 
 
 def _loan_overdue(loan: Loan) -> bool:

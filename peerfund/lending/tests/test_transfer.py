@@ -4,6 +4,8 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from peerfund.accounts.errors import AccountError
 from peerfund.contracts.evidence import evidence_verify
@@ -13,7 +15,14 @@ from peerfund.ledger.selectors import user_balances
 from peerfund.ledger.services import platform_account
 from peerfund.lending.models import ClaimListing, ClaimPurchase, Investment, Receivable, RepaymentInstalment
 from peerfund.lending.services.overdue import loans_mark_overdue
-from peerfund.lending.services.transfer import claim_buy, claim_list, claims_expire, claims_withdraw_overdue
+from peerfund.lending.services.transfer import (
+    claim_buy,
+    claim_list,
+    claim_price,
+    claims_expire,
+    claims_on_sale,
+    claims_withdraw_overdue,
+)
 from peerfund.tests_support.money import pay_deposit
 from peerfund.tests_support.people import TRADE_PASSWORD, onboard
 
@@ -166,3 +175,23 @@ def test_staff_see_the_claims_market_with_its_purchases(held_claim, investor, bu
     page = client.get("/backoffice/lending/claims/")
     assert [row.pk for row in page.context["listings"]] == [listing.pk]
     assert f"{buyer.username} ¥1,000.00" in page.content.decode()
+
+
+def test_the_claims_market_prices_every_listing_in_the_same_few_queries(held_claim, investor, other_investor):
+    investment, first = held_claim
+    day = first.due_date + dt.timedelta(days=1)  # held long enough to list
+    clock.travel_to(day)
+    claim_list(seller=investor, investment_id=investment.pk, principal_fen=None, discount_rate=Decimal("0.02"))
+
+    def market():
+        with CaptureQueriesContext(connection) as queries:
+            shown = claims_on_sale(limit=10)
+        return shown, len(queries)
+
+    one, queries_for_one = market()
+    other = Investment.objects.get(loan=investment.loan, investor=other_investor)
+    claim_list(seller=other_investor, investment_id=other.pk, principal_fen=None, discount_rate=Decimal("0.05"))
+    two, queries_for_two = market()
+    assert queries_for_two == queries_for_one
+    assert [price for _listing, price in two] == [claim_price(listing, 10_000, day)[0] for listing, _price in two]
+    assert two[1][1] == one[0][1] and two[0][1] != two[1][1]  # the 5 % discount shows
