@@ -436,7 +436,7 @@ def prepayment_quote(*, loan: Loan, principal_fen: int | None, mode: str, on: dt
     if current.due_date <= on:
         raise RepaymentRefused(_("Pay what is due now first; then you can prepay."), "prepay.due_first", {"field": "amount"})
     if current.principal_paid_fen or current.interest_paid_fen:
-        raise RepaymentRefused(_("This instalment is partly paid; pay the rest of it on its due date, then prepay."), "prepay.partly_paid", {"field": "amount"})
+        raise RepaymentRefused(_("This instalment is partly paid; pay the rest of it first (you can pay it now), then prepay."), "prepay.partly_paid", {"field": "amount"})
     outstanding = sum(i.principal_fen - i.principal_paid_fen for i in open_ones)
     principal = outstanding if principal_fen is None else principal_fen
     if not isinstance(principal, int) or isinstance(principal, bool) or not 0 < principal <= outstanding:
@@ -450,7 +450,8 @@ def prepayment_quote(*, loan: Loan, principal_fen: int | None, mode: str, on: dt
     if mode == PrepaymentMode.REDUCE_TERM and method not in (Method.EQUAL_INSTALMENT, Method.EQUAL_PRINCIPAL) and principal < outstanding:
         raise RepaymentRefused(_("This loan repays its principal at the end; a partial prepayment lowers the instalments."), "prepay.mode", {"field": "mode"})
     start = period_start(loan, current)
-    elapsed, period = (on - start).days, (current.due_date - start).days
+    # A period can start in the future: the instalment before it was paid early.
+    elapsed, period = max(0, (on - start).days), (current.due_date - start).days
     interest = round_half_up(Decimal(current.interest_fen) * principal * elapsed / (outstanding * period)) if period > 0 else 0
     fee = round_half_up(Decimal(principal) * loan.product.prepayment_fee_rate)
     remaining = outstanding - principal

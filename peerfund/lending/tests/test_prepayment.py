@@ -113,3 +113,19 @@ def test_prepayment_refusals(disbursed_loan, django_capture_on_commit_callbacks)
         prepay(10_000)
     assert excinfo.value.code == "prepay.due_first"
     assert not loan.repayments.exists()
+
+
+def test_prepaying_after_paying_this_months_instalment_early_charges_no_interest(disbursed_loan, django_capture_on_commit_callbacks):
+    """Paid early, the instalment's period has not ended: nothing of the next period
+    has run yet, so the prepayment carries no interest (never a negative amount)."""
+    loan = disbursed_loan
+    first = RepaymentInstalment.objects.get(loan=loan, number=1)
+    clock.travel_to(first.due_date - dt.timedelta(days=10))
+    pay_deposit(loan.borrower, 800_000, django_capture_on_commit_callbacks, key="top-up")
+    with django_capture_on_commit_callbacks(execute=True):
+        loan_repay(borrower=loan.borrower, loan_id=loan.pk, amount_fen=None, trade_password=TRADE_PASSWORD, key="early")
+        repayment = loan_prepay(borrower=loan.borrower, loan_id=loan.pk, principal_fen=None, mode="reduce_term", trade_password=TRADE_PASSWORD, key="all")
+    outstanding = 700_000 - first.principal_fen
+    assert (repayment.principal_fen, repayment.interest_fen, repayment.fee_fen) == (outstanding, 0, fen(Decimal(outstanding) * Decimal("0.01")))
+    loan.refresh_from_db()
+    assert loan.status == Loan.Status.SETTLED
