@@ -3,6 +3,7 @@ the same book is closed both ways, each inside a savepoint that is rolled back, 
 every row the debit touches is compared — repayments, receivables, instalments,
 entries and their postings, balances, bank instructions, loan states."""
 import re
+import threading
 
 import pytest
 from django.db import transaction
@@ -14,11 +15,14 @@ from peerfund.custody.models import Instruction
 from peerfund.ledger.chart import EntryKind
 from peerfund.ledger.invariants import ledger_check
 from peerfund.ledger.models import Account, Entry, Posting
+from peerfund.ledger.selectors import user_balances
 from peerfund.lending.models import Investment, Loan, Receivable, Repayment, RepaymentInstalment
 from peerfund.lending.services import repayment as repayment_service
-from peerfund.lending.services.repayment import loans_auto_debit
+from peerfund.lending.services.repayment import loan_repay, loans_auto_debit
 from peerfund.tests_support.book import INTEREST_FEN, SHARE_FEN, repaying_book
-from peerfund.tests_support.money import pay_deposit
+from peerfund.tests_support.concurrency import start_together
+from peerfund.tests_support.money import committing, pay_deposit
+from peerfund.tests_support.people import TRADE_PASSWORD
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db]
 
@@ -186,3 +190,59 @@ def test_any_book_is_debited_alike_both_ways(small_book, balances, states, djang
             raise _Undo
     except _Undo:
         pass
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_close_racing_borrowers_paying_by_hand_pays_each_instalment_once(settings):
+    """The set-based debit of four loans and their borrowers' own repayments, all at
+    once: each instalment is paid exactly once, by one side (the borrower who comes
+    second pays the next instalment early), and every fen is accounted for. The
+    first two borrowers hold their loan's lock before the close starts; the other two
+    race it."""
+    # A fast hasher, so the borrowers' trade-password check does not hand the close the lead.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    on = clock.business_date()
+    book = repaying_book(loans=4, per_loan=PER_LOAN, borrowers=4, investors=5, due_dates=[on], prefix="race")
+    for user in book.borrowers:
+        pay_deposit(user, 3 * INSTALMENT_FEN, committing, key="seed")
+    taken: list[set] = []
+    ahead = {book.loan_ids[0]: threading.Event(), book.loan_ids[1]: threading.Event()}
+    real_debit, real_lock = repayment_service.debit_in_full, repayment_service._lock_repaying
+
+    def spied_debit(**kwargs):
+        left = real_debit(**kwargs)
+        taken.append(set(kwargs["loan_ids"]) - left)
+        return left
+
+    def signalling_lock(loan_id, borrower=None):
+        loan = real_lock(loan_id, borrower)
+        if loan_id in ahead:
+            ahead[loan_id].set()
+        return loan
+
+    def act(who):
+        if who == "close":
+            for locked in ahead.values():
+                assert locked.wait(timeout=30)
+            loans_auto_debit(loan_ids=book.loan_ids, on=on)
+        else:
+            loan_repay(borrower=who, loan_id=book.loan_ids[book.borrowers.index(who)], amount_fen=None, trade_password=TRADE_PASSWORD, key="by-hand")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(repayment_service, "debit_in_full", spied_debit)
+        patch.setattr(repayment_service, "_lock_repaying", signalling_lock)
+        assert start_together(act, ["close", *book.borrowers]) == []
+
+    by_close = taken[0] if taken else set()
+    assert not by_close & set(ahead)
+    for loan_id, borrower in zip(book.loan_ids, book.borrowers, strict=True):
+        first, second = RepaymentInstalment.objects.filter(loan_id=loan_id).order_by("number")
+        assert first.status == RepaymentInstalment.Status.PAID and first.principal_paid_fen == first.principal_fen
+        # the close paid the first instalment and the borrower the second, or the borrower the first and the close nothing
+        expected = [first.total_fen, second.total_fen] if loan_id in by_close else [first.total_fen]
+        assert sorted(Repayment.objects.filter(loan_id=loan_id).values_list("amount_fen", flat=True)) == sorted(expected)
+        assert user_balances(borrower)["user_available"] == 3 * INSTALMENT_FEN - sum(expected)
+        for number, instalment in ((1, first), (2, second)):
+            shares = Receivable.objects.filter(investment__loan_id=loan_id, number=number)
+            assert sum(r.principal_received_fen + r.interest_received_fen for r in shares) == instalment.principal_paid_fen + instalment.interest_paid_fen
+    assert ledger_check(include_external=False) == []
