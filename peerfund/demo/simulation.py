@@ -279,6 +279,18 @@ def _claim_sale(users: dict[str, User], loan) -> None:
     claim_buy(buyer=users["lina"], listing_id=listing.pk, principal_fen=200_000, trade_password=DEMO_TRADE_PASSWORD, key="demo-claim")
 
 
+def _claim_on_sale(users: dict[str, User], loan) -> None:
+    """张敏 lists ¥1,500 more of her claim today, so the claims market has one for sale
+    (the first listing expired after its days)."""
+    from decimal import Decimal
+
+    from peerfund.lending.models import Investment
+    from peerfund.lending.services.transfer import claim_list
+
+    investment = Investment.objects.get(loan=loan, investor=users["zhangmin"])
+    claim_list(seller=users["zhangmin"], investment_id=investment.pk, principal_fen=150_000, discount_rate=Decimal("0.02"))
+
+
 def _lending_market(users: dict[str, User], salary, business) -> None:
     """Loans in the investment hall, with real bids (one loan full)."""
     from decimal import Decimal
@@ -368,6 +380,7 @@ def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print)
                 progress(f"  simulated up to {day}")
         _risk_history(users)
         _lending_market(users, *products)
+        _claim_on_sale(users, seasoned[0])
         crowdfunding.finish()
         # One large withdrawal waits in the finance review queue.
         lina = users["lina"]

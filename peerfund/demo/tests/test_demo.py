@@ -61,6 +61,8 @@ def test_demo_loads_a_consistent_platform_once(capsys):
     assert late.status == "overdue" and late.penalty_fen > 0
     assert CollectionTask.objects.get(loan=late.loan, status="open").assignee.username == "collector"
     assert ClaimPurchase.objects.filter(buyer__username="lina").exists()
+    market = Client().get("/loans/claims/").content.decode()
+    assert "家装分期(还款中)" in market  # 张敏's claim is on sale today
     collector = Client()
     collector.login(username="collector", password=DEMO_PASSWORD)
     assert "门店周转" in collector.get("/backoffice/lending/collection/").content.decode()
