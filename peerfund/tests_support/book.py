@@ -28,7 +28,6 @@ class Book:
     borrowers: list[User]
     investors: list[User]
     loan_ids: list[int]
-    due_of: dict[int, dt.date]  # each loan's first due date
 
 
 def repaying_book(*, loans: int, per_loan: int, borrowers: int, investors: int, due_dates: list[dt.date], prefix: str = "") -> Book:
@@ -69,4 +68,4 @@ def repaying_book(*, loans: int, per_loan: int, borrowers: int, investors: int, 
                        principal_fen=SHARE_FEN, interest_fen=INTEREST_FEN)
             for inv in investments for number in (1, 2)
         )
-    return Book(lenders, holders, loan_ids, due_of)
+    return Book(lenders, holders, loan_ids)

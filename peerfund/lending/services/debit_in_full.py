@@ -102,6 +102,8 @@ UPDATE pf_debit_loan d SET balance_id = a.id
   FROM ledger_account a WHERE a.kind = %(available_kind)s AND a.owner_id = d.borrower_id AND a.scope = '';
 """
 
+# Keys, refs and memos as repayment._entry_keys and _money_specs write them (the
+# day's investor notice finds the entries by these keys).
 _ENTRIES = """
 WITH made AS (
   INSERT INTO ledger_entry (kind, key, ref, business_date, memo, created_at)
@@ -158,7 +160,8 @@ UPDATE ledger_account a SET balance_fen = a.balance_fen + d.delta
  WHERE a.id = d.account_id AND d.delta <> 0
 """
 
-# The bank instruction of each entry, as custody.mapping.instruction_for_legs builds it:
+# The bank instruction of each entry, as custody.mapping.instruction_for_legs builds it
+# (its request number as custody.services._request_no derives it from the entry key):
 # the collect entry one transfer into the platform's repayment escrow; the distribute
 # entry one transfer per investor (in account order), a batch when there are several.
 _INSTRUCTIONS = """

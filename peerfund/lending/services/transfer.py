@@ -47,16 +47,18 @@ def _refuse(message: str, code: str, field: str = "principal", **extra) -> Trans
     return TransferRefused(message, code, {"field": field, **extra})
 
 
-def _open_receivables(investment: Investment) -> list[Receivable]:
-    return list(investment.receivables.filter(status=Receivable.Status.DUE).order_by("number"))
+def _open_receivables(investments: list[Investment]) -> dict[int, list[Receivable]]:
+    """Each investment's receivables still expected, in instalment order: one query."""
+    found: dict[int, list[Receivable]] = defaultdict(list)
+    for receivable in Receivable.objects.filter(investment__in=investments, status=Receivable.Status.DUE).order_by("number"):
+        found[receivable.investment_id].append(receivable)
+    return found
 
 
 def claim_values(investments: list[Investment], on: dt.date) -> dict[int, tuple[int, int]]:
     """(outstanding principal, interest run up in the current period) of each claim,
     by investment id, in three queries whatever their number."""
-    receivables: dict[int, list[Receivable]] = defaultdict(list)
-    for receivable in Receivable.objects.filter(investment__in=investments, status=Receivable.Status.DUE).order_by("number"):
-        receivables[receivable.investment_id].append(receivable)
+    receivables = _open_receivables(investments)
     starts = period_starts({(investment.loan_id, receivables[investment.pk][0].number) for investment in investments if receivables[investment.pk]})
     values = {}
     for investment in investments:
@@ -148,7 +150,7 @@ def claim_withdraw(*, listing: ClaimListing, reason: str, actor=None) -> None:
 def _split_receivables(seller_investment: Investment, buyer_investment: Investment, principal_fen: int) -> None:
     """Move `principal_fen` of the seller's open receivables (and their interest, in
     proportion) to the buyer: the buyer's principal adds up to it exactly."""
-    receivables = _open_receivables(seller_investment)
+    receivables = _open_receivables([seller_investment])[seller_investment.pk]
     remaining = [Instalment(r.number, r.due_date, r.principal_fen - r.principal_received_fen, r.interest_fen - r.interest_received_fen) for r in receivables]
     outstanding = sum(i.principal_fen for i in remaining)
     kept, sold = split_among_investors(remaining, [outstanding - principal_fen, principal_fen]) if outstanding > principal_fen else ([None] * len(remaining), remaining)
