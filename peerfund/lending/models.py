@@ -78,6 +78,8 @@ class Loan(models.Model):
         Status.LISTED: {Status.FULL, Status.FAILED},
         Status.FULL: {Status.DISBURSED, Status.FAILED},
         Status.DISBURSED: {Status.SETTLED, Status.WRITTEN_OFF},
+        # A written-off loan the borrower later repays in full (坏账回收) is settled.
+        Status.WRITTEN_OFF: {Status.SETTLED},
     }
 
     borrower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loans")
@@ -250,6 +252,8 @@ class RepaymentInstalment(models.Model):
         WRITTEN_OFF = "written_off", _("Written off")
 
     OPEN = (Status.DUE, Status.OVERDUE)
+    # Still owed by the borrower: open, or written off but recoverable.
+    UNPAID = (*OPEN, Status.WRITTEN_OFF)
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="instalments")
     number = models.PositiveSmallIntegerField()
@@ -323,6 +327,8 @@ class Receivable(models.Model):
         TRANSFERRED = "transferred", _("Sold to another investor")
 
     OPEN = (Status.DUE, Status.OVERDUE)
+    # What a repayment can still pay: open, or written off but recoverable.
+    UNPAID = (*OPEN, Status.WRITTEN_OFF)
 
     # Indexed by (investment, number) below, which also serves look-ups by investment.
     investment = models.ForeignKey(Investment, on_delete=models.PROTECT, related_name="receivables", db_index=False)

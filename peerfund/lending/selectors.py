@@ -82,10 +82,11 @@ def bids_of(user) -> QuerySet[Bid]:
 
 
 def due_now(loan: Loan) -> int:
-    """What the borrower may pay now (fen): every due or overdue instalment, or the next."""
+    """What the borrower may pay now (fen): every due or overdue instalment, or the
+    next; on a written-off loan, all that was written off."""
     from peerfund.core import clock
     from peerfund.lending.services.repayment import payable_now
 
-    if loan.status != Loan.Status.DISBURSED:
+    if loan.status not in (Loan.Status.DISBURSED, Loan.Status.WRITTEN_OFF):
         return 0
     return sum(i.owed_fen for i in payable_now(loan, clock.business_date()))

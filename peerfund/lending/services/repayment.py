@@ -6,6 +6,11 @@ once — in one transaction, two ledger entries mirrored at the custodian:
 - `repayment_distribute`: the loan's repayment account → each investor's available
   balance, by their receivables.
 
+A written-off loan's borrower still owes what was written off and may repay it by hand
+(坏账回收, recovery): the same allocation and split, over the written-off instalments
+as they stood at write-off (no penalty runs after it); the money reaches the investors
+whose claims were written off, and the loan is settled when all of it is back.
+
 Allocation (PRODUCT §4): oldest instalment first, and within it penalty, interest,
 principal. Each component paid on an instalment is split among that instalment's
 receivables by largest remainder, in proportion to what each still expects of it
@@ -116,13 +121,13 @@ def _share_out(allocation: Allocation, claims: list[_Claim]) -> None:
 
 
 def _open_claims(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], list[_Claim]]:
-    """The open receivables of these (loan, instalment number) pairs, in investment
-    order: one query, plain rows."""
+    """The unpaid receivables (open, or written off and being recovered) of these
+    (loan, instalment number) pairs, in investment order: one query, plain rows."""
     found: dict[tuple[int, int], list[_Claim]] = defaultdict(list)
     if not pairs:
         return found
     rows = (
-        Receivable.objects.filter(investment__loan_id__in={loan for loan, _n in pairs}, number__lte=max(n for _l, n in pairs), status__in=Receivable.OPEN)
+        Receivable.objects.filter(investment__loan_id__in={loan for loan, _n in pairs}, number__lte=max(n for _l, n in pairs), status__in=Receivable.UNPAID)
         .order_by("investment_id", "number")
         .values_list("pk", "investment__loan_id", "investment__investor_id", "number", "principal_fen", "principal_received_fen", "interest_fen", "interest_received_fen")
     )
@@ -134,7 +139,9 @@ def _open_claims(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], list[_Cla
 
 def payable_now(loan: Loan, on: dt.date) -> list[RepaymentInstalment]:
     """The open instalments a borrower may pay today: all that are due or overdue, or
-    the next one when none is."""
+    the next one when none is; on a written-off loan, everything written off."""
+    if loan.status == Loan.Status.WRITTEN_OFF:
+        return list(loan.instalments.filter(status=Status.WRITTEN_OFF).order_by("number"))
     open_ones = list(loan.instalments.filter(status__in=RepaymentInstalment.OPEN).order_by("number"))
     due = [i for i in open_ones if i.due_date <= on]
     return due or open_ones[:1]
@@ -248,11 +255,12 @@ def _pay_many(payments: list[_Payment], *, source: str, on: dt.date, tell_invest
 
 
 def _settle_repaid(loans: list[Loan]) -> None:
-    """Loans with no open instalment left are settled (结清), and their borrowers told."""
+    """Loans with nothing left unpaid are settled (结清), and their borrowers told: a
+    repaying loan, or a written-off one recovered in full."""
     if not loans:
         return
     still_open = set(
-        RepaymentInstalment.objects.filter(loan__in=loans, status__in=RepaymentInstalment.OPEN).values_list("loan_id", flat=True)
+        RepaymentInstalment.objects.filter(loan__in=loans, status__in=RepaymentInstalment.UNPAID).values_list("loan_id", flat=True)
     )
     settled = [loan for loan in loans if loan.pk not in still_open]
     transition_many(settled, Loan.Status.SETTLED, reason="repaid in full")
@@ -273,11 +281,15 @@ def _tell_investors(loans_paid: list[tuple[Loan, Repayment, dict[int, int]]]) ->
     )
 
 
-def _lock_repaying(loan_id: int, borrower=None) -> Loan:
+def _lock_repaying(loan_id: int, borrower=None, *, written_off_too: bool = False) -> Loan:
+    """The borrower's loan, locked, if it is repaying (or, `written_off_too`, written
+    off and being recovered)."""
     loan = Loan.objects.select_for_update(of=("self",)).select_related("borrower", "product").filter(pk=loan_id).first()
     if loan is None or (borrower is not None and loan.borrower_id != borrower.pk):
         raise NotFound(_("No such loan."), "not_found")
-    if loan.status != Loan.Status.DISBURSED:
+    if loan.status == Loan.Status.WRITTEN_OFF and not written_off_too:
+        raise Conflict(_("This loan was written off; repay what it still owes instead."), "repay.written_off")
+    if loan.status not in (Loan.Status.DISBURSED, Loan.Status.WRITTEN_OFF):
         raise Conflict(_("This loan has nothing left to repay."), "repay.settled")
     return loan
 
@@ -301,13 +313,14 @@ def _replayed(loan_id: int, key: str, same: Callable[[Repayment], bool]) -> Repa
 
 def loan_repay(*, borrower, loan_id: int, amount_fen: int | None, trade_password: str, key: str) -> Repayment:
     """The borrower pays what is due now (all due and overdue instalments, or the next
-    one), or part of it. Idempotent on (loan, key)."""
+    one; on a written-off loan, all that was written off), or part of it. Idempotent
+    on (loan, key)."""
     _borrower_gate(borrower, loan_id, trade_password)
     with transaction.atomic():
         existing = _replayed(loan_id, key, lambda r: amount_fen is None or r.amount_fen == amount_fen)
         if existing is not None:
             return existing
-        loan = _lock_repaying(loan_id, borrower)
+        loan = _lock_repaying(loan_id, borrower, written_off_too=True)
         today = clock.business_date()
         payable = payable_now(loan, today)
         owed = sum(i.owed_fen for i in payable)
@@ -315,10 +328,9 @@ def loan_repay(*, borrower, loan_id: int, amount_fen: int | None, trade_password
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             raise RepaymentRefused(_("Enter an amount greater than zero."), "repay.invalid_amount", {"field": "amount"})
         if amount > owed:
-            raise RepaymentRefused(
-                _("Only %(owed)s is due now; to repay more, prepay the loan.") % {"owed": format_fen(owed)},
-                "repay.above_due", {"field": "amount", "owed_fen": owed},
-            )
+            message = (_("The loan owes %(owed)s in all.") if loan.status == Loan.Status.WRITTEN_OFF
+                       else _("Only %(owed)s is due now; to repay more, prepay the loan."))
+            raise RepaymentRefused(message % {"owed": format_fen(owed)}, "repay.above_due", {"field": "amount", "owed_fen": owed})
         available = ledger.user_accounts(borrower)[AccountKind.USER_AVAILABLE].balance_fen
         if amount > available:
             raise RepaymentRefused(
