@@ -67,10 +67,11 @@ bench: setup
 bench-hot-loan: setup
 	$(PY) -m bench.hot_loan
 
-# The investment hall with 10,000 open loans.
+# The daily close over a 100,000-loan book (BENCH_LOANS to change), on the local PostgreSQL.
 bench-cob: setup
 	$(PY) -m bench.cob
 
+# The investment hall with 10,000 open loans.
 bench-hall: setup
 	$(PY) -m bench.hall
 

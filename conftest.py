@@ -5,8 +5,16 @@ import os
 import pytest
 from django.conf import settings
 from django.db import connection
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from peerfund.core import clock
+
+# Hypothesis's timing checks (a slow example, slow input generation) fail on a busy
+# 2-core CI machine without saying anything about the code; its checks of the
+# properties themselves stay.
+hypothesis_settings.register_profile("peerfund", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("peerfund")
 
 POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
