@@ -115,7 +115,7 @@ def collection_task(request, task_id: int):
         else:
             messages.success(request, _("Logged."))
             return redirect("lending_backoffice:collection_task", task_id=task.pk)
-    instalments = task.loan.instalments.filter(status__in=RepaymentInstalment.OPEN).order_by("number")
+    instalments = task.loan.instalments.filter(status__in=RepaymentInstalment.UNPAID).order_by("number")
     return render(request, "lending/backoffice/collection_task.html", {"task": task, "form": form, "instalments": instalments, "notes": task.notes.select_related("staff")},
                   status=400 if form.errors else 200)
 

@@ -3,7 +3,8 @@ to the collector (staff with the `collection` role) who has the fewest active ta
 Collectors log contacts, record promises to pay and escalate. The daily close keeps
 the tasks true: it opens them, moves their stage (M1/M2/M3+), judges promises whose day
 has come (kept if the borrower has paid the promised amount since), escalates broken
-ones and closes tasks whose loan is current again, settled or written off.
+ones and closes tasks whose loan is current again or settled. A written-off loan stays
+in collection (坏账催收, stage M3+) until the borrower has repaid what was written off.
 """
 import datetime as dt
 
@@ -35,7 +36,9 @@ def _least_busy():
 
 
 def _stage(loan: Loan, on: dt.date) -> str:
-    oldest = loan.instalments.filter(status=RepaymentInstalment.Status.OVERDUE).order_by("number").first()
+    """The stage of the loan's oldest overdue or written-off instalment; "" if none."""
+    late = (RepaymentInstalment.Status.OVERDUE, RepaymentInstalment.Status.WRITTEN_OFF)
+    oldest = loan.instalments.filter(status__in=late).order_by("number").first()
     return overdue_stage((on - oldest.due_date).days) if oldest else ""
 
 
@@ -45,12 +48,12 @@ def collection_daily(*, loan_ids: list[int], on: dt.date) -> int:
     for loan in Loan.objects.filter(pk__in=loan_ids):
         with transaction.atomic():
             task = CollectionTask.objects.select_for_update().filter(loan=loan, status__in=CollectionTask.ACTIVE).first()
-            stage = _stage(loan, on) if loan.status == Loan.Status.DISBURSED else ""
+            stage = _stage(loan, on)
             if task is None and stage:
                 CollectionTask.objects.create(loan=loan, assignee=_least_busy(), stage=stage, opened_on=on)
                 opened += 1
             elif task is not None and not stage:
-                reason = {Loan.Status.SETTLED: "settled", Loan.Status.WRITTEN_OFF: "written off"}.get(loan.status, "current again")
+                reason = "settled" if loan.status == Loan.Status.SETTLED else "current again"
                 task.status, task.closed_on, task.close_reason = Status.CLOSED, on, reason
                 task.save(update_fields=["status", "closed_on", "close_reason"])
             elif task is not None:

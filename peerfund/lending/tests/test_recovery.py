@@ -1,7 +1,7 @@
 """Recovery after write-off (坏账回收): the borrower of a written-off loan still owes what
 was written off and may repay it, in parts or at once, through My loans and the API;
 the money reaches the investors whose claims were written off, split to the fen, and
-the loan is settled when all of it is back."""
+the loan is settled when all of it is back. Collection goes on until then."""
 import datetime as dt
 import json
 
@@ -13,7 +13,8 @@ from peerfund.core.errors import Conflict
 from peerfund.core.money import format_fen
 from peerfund.ledger.invariants import ledger_check
 from peerfund.ledger.selectors import user_balances
-from peerfund.lending.models import Loan, Receivable, RepaymentInstalment
+from peerfund.lending.models import CollectionTask, Loan, Receivable, RepaymentInstalment
+from peerfund.lending.services.collection import collection_daily
 from peerfund.lending.services.overdue import loans_mark_overdue, loans_write_off
 from peerfund.lending.services.repayment import loan_prepay, loan_repay
 from peerfund.tests_support.money import pay_deposit
@@ -29,6 +30,7 @@ def written_off(disbursed_loan, django_capture_on_commit_callbacks):
     day = first.due_date + dt.timedelta(days=90)
     clock.travel_to(day)
     loans_mark_overdue(loan_ids=[loan.pk], on=day)
+    collection_daily(loan_ids=[loan.pk], on=day)
     assert loans_write_off(loan_ids=[loan.pk], on=day) == 1
     pay_deposit(loan.borrower, 200_000, django_capture_on_commit_callbacks, key="found-money")
     loan.refresh_from_db()
@@ -128,3 +130,19 @@ def test_the_borrower_recovers_through_my_loans_and_the_api(written_off, client,
     assert api.get("/api/v1/loans/mine").json()[0]["status"] == "settled"
     stranger = api_client_for(other_user)
     assert stranger.post(f"/api/v1/loans/{loan.pk}/repayments", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="x").status_code == 404
+
+
+def test_a_written_off_loan_stays_in_collection_until_it_is_recovered(written_off, staff_with, client, django_capture_on_commit_callbacks):
+    loan = written_off
+    day = clock.business_date()
+    collection_daily(loan_ids=[loan.pk], on=day + dt.timedelta(days=1))
+    task = CollectionTask.objects.get(loan=loan)
+    assert task.status == "open" and task.stage == "M3+"
+    client.force_login(staff_with("collection", "collector"))
+    page = client.get(f"/backoffice/lending/collection/{task.pk}/")
+    assert page.status_code == 200 and format_fen(loan.instalments.get(number=4).owed_fen).encode() in page.content  # every written-off instalment, due or not
+    with django_capture_on_commit_callbacks(execute=True):
+        loan_repay(borrower=loan.borrower, loan_id=loan.pk, amount_fen=None, trade_password=TRADE_PASSWORD, key="all")
+    collection_daily(loan_ids=[loan.pk], on=day + dt.timedelta(days=2))
+    task.refresh_from_db()
+    assert (task.status, task.close_reason) == ("closed", "settled")
