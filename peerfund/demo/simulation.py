@@ -4,9 +4,10 @@ few weeks of money history, all made through the same services real users go thr
 withdrawals under the rules, claim sales, invitations), with the platform clock moved
 day by day and the daily close run every evening (debits, overdue, collection,
 reconciliation, ledger check). Loans are serviced through it: one repaid on time, one
-overdue with a collection task, a claim sold on. Crowdfunding projects are funded,
-fail, ship rewards and take questions (demo/crowdfunding.py). Later capabilities add
-their own history here.
+overdue with a collection task, a claim sold on, and one made before the history
+(`BAD_DEBT_LEAD_DAYS`) written off and partly recovered. Crowdfunding projects are
+funded, fail, ship rewards and take questions (demo/crowdfunding.py). Later
+capabilities add their own history here.
 """
 
 import datetime as dt
@@ -41,6 +42,9 @@ from peerfund.sandbox.identity import TEST_PERSONS
 DEMO_PASSWORD = "peerfund-demo"
 DEMO_TRADE_PASSWORD = "246810"
 HISTORY_DAYS = 45
+# A write-off needs a loan 90 days past due: the platform opens this many days before
+# the simulated history, with only that loan for the nightly close to service.
+BAD_DEBT_LEAD_DAYS = 100
 MARKETING_BUDGET_FEN = 5_000_000
 
 
@@ -70,6 +74,7 @@ PEOPLE = [
     DemoPerson("liuyang", "刘洋", "13800000004", "borrower", identity=3),
     DemoPerson("chenjing", "陈静", "13800000005", "project owner", identity=4),
     DemoPerson("shifan", "北京示范科技", "13800000006", "enterprise, under review"),
+    DemoPerson("zhaolei", "赵磊", "13800000007", "borrower, written off", identity=5),
 ]
 STAFF_ROLES = {"admin", "operations", "risk", "finance", "customer_service", "compliance", "auditor", "collection"}
 INVESTORS = ("lina", "wangwei", "zhangmin")
@@ -236,35 +241,63 @@ def _products():
     return salary, business
 
 
-def _seasoned_loans(users: dict[str, User], salary) -> list:
-    """At the start of the history: two loans listed, filled and disbursed, which the
-    daily close then services — one repaid on time by automatic debit, one whose
-    borrower spends the money and falls overdue (penalty interest, a collection task)."""
+def _disbursed_loan(users: dict[str, User], salary, borrower: str, title: str, purpose: str, amount: int, rate: str, grade: str, each: int):
+    """A six-month loan listed, filled by 李娜 and 张敏 (`each` from both) and
+    disbursed, as the hall, the bids and the full review would have it."""
     from decimal import Decimal
 
     from peerfund.lending.services.bidding import bid_place
     from peerfund.lending.services.disbursement import disbursement_decide, disbursement_request
     from peerfund.lending.services.listing import loan_list
 
+    loan = loan_list(borrower=users[borrower], product=salary, title=title, purpose=purpose, amount_fen=amount, months=6, annual_rate=Decimal(rate), grade=grade)
+    for name in ("lina", "zhangmin"):
+        bid_place(investor=users[name], loan_id=loan.pk, amount_fen=each, trade_password=DEMO_TRADE_PASSWORD, key=f"demo-seasoned-{loan.pk}")
+    loan.refresh_from_db()
+    request = disbursement_request(staff=users["risk"], loan=loan)
+    disbursement_decide(staff=users["admin"], request=request, approve=True)
+    return loan
+
+
+def _spend(user: User, amount: int, key: str) -> None:
+    """The borrower takes the loan out to their card."""
+    withdrawal_request(user=user, amount_fen=amount, card_id=user.bank_cards.get().pk, trade_password=DEMO_TRADE_PASSWORD, key=key)
+
+
+def _seasoned_loans(users: dict[str, User], salary) -> list:
+    """At the start of the history: two loans listed, filled and disbursed, which the
+    daily close then services — one repaid on time by automatic debit, one whose
+    borrower spends the money and falls overdue (penalty interest, a collection task)."""
     for name in ("lina", "zhangmin"):
         _deposit(users[name], 2_500_000, f"demo-seasoned-{name}")
-    plans = [
-        (users["liuyang"], "家装分期(还款中)", "home repairs, repaid by instalments", 2_000_000, 6, "0.0900", "A", 1_000_000),
-        (users["chenjing"], "门店周转(逾期)", "working capital for a shop", 1_000_000, 6, "0.1150", "C", 500_000),
+    loans = [
+        _disbursed_loan(users, salary, "liuyang", "家装分期(还款中)", "home repairs, repaid by instalments", 2_000_000, "0.0900", "A", 1_000_000),
+        _disbursed_loan(users, salary, "chenjing", "门店周转(逾期)", "working capital for a shop", 1_000_000, "0.1150", "C", 500_000),
     ]
-    loans = []
-    for borrower, title, purpose, amount, months, rate, grade, each in plans:
-        loan = loan_list(borrower=borrower, product=salary, title=title, purpose=purpose, amount_fen=amount, months=months, annual_rate=Decimal(rate), grade=grade)
-        for name in ("lina", "zhangmin"):
-            bid_place(investor=users[name], loan_id=loan.pk, amount_fen=each, trade_password=DEMO_TRADE_PASSWORD, key=f"demo-seasoned-{loan.pk}")
-        loan.refresh_from_db()
-        request = disbursement_request(staff=users["risk"], loan=loan)
-        disbursement_decide(staff=users["admin"], request=request, approve=True)
-        loans.append(loan)
     _deposit(users["liuyang"], 500_000, "demo-liuyang-repayment-funds")  # keeps enough for the debits
-    chenjing = users["chenjing"]
-    withdrawal_request(user=chenjing, amount_fen=900_000, card_id=chenjing.bank_cards.get().pk, trade_password=DEMO_TRADE_PASSWORD, key="demo-spend-loan")
+    _spend(users["chenjing"], 900_000, "demo-spend-loan")
     return loans
+
+
+def _bad_debt_loan(users: dict[str, User], salary):
+    """Before the history: 赵磊 borrows ¥3,000 from 李娜 and 张敏 and spends it; the
+    first debit takes the few yuan he left, then nothing. The nightly close marks the loan
+    overdue, charges penalty interest, opens a collection task and, 90 days after the
+    first missed instalment, writes it off."""
+    for name in ("lina", "zhangmin"):
+        _deposit(users[name], 150_000, f"demo-bad-debt-{name}")
+    loan = _disbursed_loan(users, salary, "zhaolei", "车辆维修(坏账)", "car repairs, never repaid", 300_000, "0.1100", "D", 150_000)
+    _spend(users["zhaolei"], 290_000, "demo-spend-bad-debt")
+    return loan
+
+
+def _bad_debt_recovery(users: dict[str, User], loan) -> None:
+    """坏账回收: the collector reaches 赵磊, who pays back ¥800 of what was written off;
+    it goes to 李娜 and 张敏, and collection goes on for the rest."""
+    from peerfund.lending.services.repayment import loan_repay
+
+    _deposit(users["zhaolei"], 80_000, "demo-recovery-funds")
+    loan_repay(borrower=users["zhaolei"], loan_id=loan.pk, amount_fen=80_000, trade_password=DEMO_TRADE_PASSWORD, key="demo-recovery")
 
 
 def _claim_sale(users: dict[str, User], loan) -> None:
@@ -356,12 +389,17 @@ def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print)
     rng = random.Random(seed)
     today = clock.business_date()
     with tasks_inline():
-        clock.travel_to(today - dt.timedelta(days=days))
+        clock.travel_to(today - dt.timedelta(days=days + BAD_DEBT_LEAD_DAYS))
         platform_accounts_open()
         custody_platform_fund(amount_fen=MARKETING_BUDGET_FEN, key="demo-marketing-budget")
         users = _create_people()
         content_publish(users)
         products = _products()
+        bad_debt = _bad_debt_loan(users, products[0])
+        for offset in range(days + BAD_DEBT_LEAD_DAYS, days, -1):
+            clock.travel_to(today - dt.timedelta(days=offset))
+            close_run(on=today - dt.timedelta(days=offset))
+        progress(f"  the bad-debt loan serviced up to {today - dt.timedelta(days=days + 1)}")
         seasoned = []
         crowdfunding = CrowdfundingDemo(users, days, rng)
         held: dict[int, int] = {}
@@ -372,6 +410,8 @@ def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print)
                 seasoned = _seasoned_loans(users, products[0])
             if offset == 10 and seasoned:
                 _claim_sale(users, seasoned[0])
+            if offset == 5:
+                _bad_debt_recovery(users, bad_debt)
             _simulate_day(day, users, rng, held)
             crowdfunding.day(offset)
             if offset:

@@ -6,7 +6,7 @@ from django.test import Client
 from peerfund.accounts.models import InvitationReward, User, Verification
 from peerfund.core import clock
 from peerfund.custody.models import ReconciliationReport
-from peerfund.demo.simulation import DEMO_PASSWORD, PEOPLE, demo_is_loaded
+from peerfund.demo.simulation import BAD_DEBT_LEAD_DAYS, DEMO_PASSWORD, PEOPLE, demo_is_loaded
 from peerfund.funds.models import DepositOrder
 from peerfund.ledger.invariants import ledger_check
 from peerfund.ledger.models import Entry
@@ -21,7 +21,8 @@ def test_demo_loads_a_consistent_platform_once(capsys):
     assert Entry.objects.filter(kind="deposit").exists()
     assert Entry.objects.dates("business_date", "day").count() > 1
     reports = ReconciliationReport.objects.all()
-    assert reports.count() == 40 and all(report.is_clean for report in reports)
+    closed_days = 40 + BAD_DEBT_LEAD_DAYS  # the history, and the bad-debt loan's time before it
+    assert reports.count() == closed_days and all(report.is_clean for report in reports)
     assert ledger_check() == []
 
     entries = Entry.objects.count()
@@ -55,7 +56,7 @@ def test_demo_loads_a_consistent_platform_once(capsys):
     from peerfund.cob.models import StepRun
     from peerfund.lending.models import ClaimPurchase, CollectionTask, Repayment, RepaymentInstalment
 
-    assert StepRun.objects.filter(step="lending.auto_debit", status="done").count() == 40
+    assert StepRun.objects.filter(step="lending.auto_debit", status="done").count() == closed_days
     assert Repayment.objects.filter(source="auto", loan__title="家装分期(还款中)").exists()
     late = RepaymentInstalment.objects.get(loan__title="门店周转(逾期)", number=1)
     assert late.status == "overdue" and late.penalty_fen > 0
@@ -66,6 +67,19 @@ def test_demo_loads_a_consistent_platform_once(capsys):
     collector = Client()
     collector.login(username="collector", password=DEMO_PASSWORD)
     assert "门店周转" in collector.get("/backoffice/lending/collection/").content.decode()
+    # a loan written off before the history, partly recovered in it, still in collection
+    from peerfund.lending.models import Receivable
+
+    recovery = Repayment.objects.get(key="demo-recovery")
+    bad_debt = recovery.loan
+    assert bad_debt.status == "written_off" and recovery.amount_fen == 80_000
+    claims = Receivable.objects.filter(investment__loan=bad_debt)
+    assert sum(r.received_fen for r in claims) == sum(bad_debt.repayments.values_list("amount_fen", flat=True))  # the recovery reached them
+    assert claims.filter(investment__investor__username="lina", status="written_off").exists()
+    assert CollectionTask.objects.get(loan=bad_debt, status__in=CollectionTask.ACTIVE).stage == "M3+"
+    zhaolei = Client()
+    zhaolei.login(username="zhaolei", password=DEMO_PASSWORD)
+    assert 'data-testid="recovery-note"' in zhaolei.get("/loans/my-loans/").content.decode()
     # crowdfunding: one funded (first payout made, rewards shipped, a complaint open),
     # one failed and released, one funding now with Q&A, one waiting for review
     from peerfund.crowdfunding.models import Complaint, Payout, Pledge, Project
@@ -85,7 +99,7 @@ def test_demo_loads_a_consistent_platform_once(capsys):
     from peerfund.disclosure.models import DailySnapshot, LiabilityTree
     from peerfund.disclosure.services.liabilities import liability_proof
 
-    assert DailySnapshot.objects.count() == LiabilityTree.objects.count() == 40
+    assert DailySnapshot.objects.count() == LiabilityTree.objects.count() == closed_days
     lina = User.objects.get(username="lina")
     assert merkle.verify(liability_proof(user=lina, tree=LiabilityTree.objects.latest("business_date")))[0]
     assert "存管系统升级" in Client().get("/").content.decode()

@@ -281,14 +281,11 @@ def _tell_investors(loans_paid: list[tuple[Loan, Repayment, dict[int, int]]]) ->
     )
 
 
-def _lock_repaying(loan_id: int, borrower=None, *, written_off_too: bool = False) -> Loan:
-    """The borrower's loan, locked, if it is repaying (or, `written_off_too`, written
-    off and being recovered)."""
+def _lock_repaying(loan_id: int, borrower=None) -> Loan:
+    """The borrower's loan, locked, if it is repaying or written off (being recovered)."""
     loan = Loan.objects.select_for_update(of=("self",)).select_related("borrower", "product").filter(pk=loan_id).first()
     if loan is None or (borrower is not None and loan.borrower_id != borrower.pk):
         raise NotFound(_("No such loan."), "not_found")
-    if loan.status == Loan.Status.WRITTEN_OFF and not written_off_too:
-        raise Conflict(_("This loan was written off; repay what it still owes instead."), "repay.written_off")
     if loan.status not in (Loan.Status.DISBURSED, Loan.Status.WRITTEN_OFF):
         raise Conflict(_("This loan has nothing left to repay."), "repay.settled")
     return loan
@@ -320,7 +317,7 @@ def loan_repay(*, borrower, loan_id: int, amount_fen: int | None, trade_password
         existing = _replayed(loan_id, key, lambda r: amount_fen is None or r.amount_fen == amount_fen)
         if existing is not None:
             return existing
-        loan = _lock_repaying(loan_id, borrower, written_off_too=True)
+        loan = _lock_repaying(loan_id, borrower)
         today = clock.business_date()
         payable = payable_now(loan, today)
         owed = sum(i.owed_fen for i in payable)
@@ -441,6 +438,8 @@ def prepayment_quote(*, loan: Loan, principal_fen: int | None, mode: str, on: dt
     principal; the rest of the loan is re-amortised from the current period's start,
     over the same number of instalments (lower instalments) or over the fewest whose
     first instalment is not above the current one (shorter term)."""
+    if loan.status == Loan.Status.WRITTEN_OFF:
+        raise Conflict(_("This loan was written off; repay what it still owes instead."), "repay.written_off")
     open_ones = list(loan.instalments.filter(status__in=RepaymentInstalment.OPEN).order_by("number"))
     if not open_ones or loan.status != Loan.Status.DISBURSED:
         raise Conflict(_("This loan has nothing left to repay."), "repay.settled")

@@ -96,7 +96,7 @@ def test_recovering_everything_settles_the_loan_and_pays_every_claim_in_full(wri
     assert ledger_check() == []
 
 
-def test_a_written_off_loan_refuses_more_than_it_owes_and_prepayment(written_off):
+def test_a_written_off_loan_refuses_more_than_it_owes_and_prepayment(written_off, api_client_for):
     loan = written_off
     owed = _owed(loan)
     with pytest.raises(AccountError) as above:
@@ -106,6 +106,8 @@ def test_a_written_off_loan_refuses_more_than_it_owes_and_prepayment(written_off
     with pytest.raises(Conflict) as prepay:
         loan_prepay(borrower=loan.borrower, loan_id=loan.pk, principal_fen=None, mode="reduce_term", trade_password=TRADE_PASSWORD, key="pre")
     assert prepay.value.code == "repay.written_off"
+    quote = api_client_for(loan.borrower).get(f"/api/v1/loans/{loan.pk}/prepayment-quote")
+    assert quote.status_code == 409 and quote.json()["code"] == "repay.written_off"
     assert not loan.repayments.exists() and _owed(loan) == owed
 
 
