@@ -1,5 +1,6 @@
 """A small platform run through twelve months of daily closes: a loan repaid on time
-(part of it sold on as a claim), one prepaid, one late then cured, one written off.
+(part of it sold on as a claim), one prepaid, one late then cured, one written off and
+recovered at the end.
 Every borrower's payments and every investor's balance are checked to the fen against
 figures worked out here from the contracts (schedules, holdings, the prepayment and
 transfer formulas), and the ledger and the custodian agree at the end."""
@@ -96,6 +97,20 @@ def test_twelve_months_of_a_small_platform(platform, make_user, list_loan, produ
 
     for name, status in (("ontime", "settled"), ("prepay", "settled"), ("late", "settled"), ("gone", "written_off")):
         assert Loan.objects.get(pk=loans[name].pk).status == status
+    # "gone" was written off 90 days after missing month 1, with penalty interest on every
+    # instalment past its grace days by then (every day since its due date); at the end
+    # he repays all of it (坏账回收).
+    written_off_on = schedule[0].due_date + dt.timedelta(days=product.write_off_days)
+    gone_penalties = [
+        (written_off_on - i.due_date).days * fen(Decimal(i.principal_fen) * product.penalty_rate_daily)
+        if written_off_on > i.due_date + dt.timedelta(days=product.grace_days) else 0
+        for i in schedule
+    ]
+    pay_deposit(people["gone"], total_due + sum(gone_penalties), capture, key="gone-found-money")
+    with capture(execute=True):
+        recovered = loan_repay(borrower=people["gone"], loan_id=loans["gone"].pk, amount_fen=None, trade_password=TRADE_PASSWORD, key="recovery")
+    assert recovered.amount_fen == total_due + sum(gone_penalties) and recovered.penalty_fen == sum(gone_penalties)
+    assert Loan.objects.get(pk=loans["gone"].pk).status == "settled"
     # The prepayment, by the formula: principal outstanding after four instalments, the
     # fifth period's interest for the 15 days run, and the 1 % fee.
     outstanding = 500_000 - sum(i.principal_fen for i in schedule[:4])
@@ -112,7 +127,8 @@ def test_twelve_months_of_a_small_platform(platform, make_user, list_loan, produ
 
     # Investors' money, to the fen: every instalment of "ontime" and "late" (and its
     # penalty by holdings), "prepay" up to month 4 and its prepayment by holdings,
-    # nothing from "gone"; ann and cat settle the claim between them.
+    # every instalment of "gone" and its penalties (each split by the investors'
+    # principal in that instalment); ann and cat settle the claim between them.
     penalty_parts = dict(zip(HOLDINGS, split_largest_remainder(penalty, list(HOLDINGS.values())), strict=True))
     prepay_parts = {k: dict(zip(HOLDINGS, split_largest_remainder(v, [h - sum(s.principal_fen for s in shares[n][:4]) for n, h in HOLDINGS.items()]), strict=True))
                     for k, v in (("principal", prepaid.principal_fen), ("interest", prepaid.interest_fen), ("fee", prepaid.fee_fen))}
@@ -120,6 +136,10 @@ def test_twelve_months_of_a_small_platform(platform, make_user, list_loan, produ
         full = sum(s.total_fen for s in shares[investor])
         expected[investor] += 2 * full + penalty_parts[investor]  # ontime and late, whole
         expected[investor] += sum(s.total_fen for s in shares[investor][:4]) + sum(prepay_parts[k][investor] for k in prepay_parts)
+    for number, penalty_of_gone in enumerate(gone_penalties):
+        parts = split_largest_remainder(penalty_of_gone, [shares[investor][number].principal_fen for investor in HOLDINGS])
+        for investor, part in zip(HOLDINGS, parts, strict=True):
+            expected[investor] += shares[investor][number].total_fen + part
     # The claim: from month 3 on, cat receives what ann would have on ¥1,000 of principal.
     transferred = sum(r.principal_fen + r.interest_fen for r in purchase.investment.receivables.all())
     expected["ann"] += purchase.price_fen - purchase.fee_fen - transferred
