@@ -83,6 +83,13 @@ def _book(first_due: dt.date) -> dt.date:
     return month_end
 
 
+def _copy_postings(conn, table: str, rows: int) -> None:
+    """COPY `rows` posting-shaped rows (22 to an entry, over 3,000 accounts) into `table`."""
+    with conn.cursor().copy(f"COPY {table} (entry_id, account_id, amount_fen, balance_after_fen) FROM STDIN") as copy:
+        for n in range(rows):
+            copy.write_row((n // 22, n % 3000, 10_083, n))
+
+
 def _ceiling(url: str, rows: int, *, indexed: bool = False) -> float:
     """Rows per second COPY writes into a table shaped like ledger_posting: its
     columns only, or (`indexed`) also its indexes."""
@@ -96,9 +103,7 @@ def _ceiling(url: str, rows: int, *, indexed: bool = False) -> float:
             conn.execute(f"CREATE TABLE {table} (id bigserial primary key, entry_id bigint not null, account_id bigint not null,"
                          " amount_fen bigint not null, balance_after_fen bigint not null)")
         started = time.monotonic()
-        with conn.cursor().copy(f"COPY {table} (entry_id, account_id, amount_fen, balance_after_fen) FROM STDIN") as copy:
-            for n in range(rows):
-                copy.write_row((n // 22, n % 3000, 10_083, n))
+        _copy_postings(conn, table, rows)
         return rows / (time.monotonic() - started)
 
 
@@ -119,9 +124,7 @@ def _floor(url: str, postings: int, receivables: int) -> float:
                 copy.write_row((n // 2, 1 + n % 2, dt.date(2026, 12, 1), 25_000, 2_083, "due", 0, 0, 0))
         conn.execute("VACUUM ANALYZE bench_floor_receivable")
         started = time.monotonic()
-        with conn.cursor().copy("COPY bench_floor_posting (entry_id, account_id, amount_fen, balance_after_fen) FROM STDIN") as copy:
-            for n in range(postings):
-                copy.write_row((n // 22, n % 3000, 10_083, n))
+        _copy_postings(conn, "bench_floor_posting", postings)
         conn.execute("UPDATE bench_floor_receivable SET principal_received_fen = principal_fen, interest_received_fen = interest_fen,"
                      " status = 'received', received_on = due_date")
         return time.monotonic() - started

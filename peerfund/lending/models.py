@@ -81,6 +81,8 @@ class Loan(models.Model):
         # A written-off loan the borrower later repays in full (坏账回收) is settled.
         Status.WRITTEN_OFF: {Status.SETTLED},
     }
+    # The borrower still owes something: repaying, or written off and being recovered.
+    REPAYABLE = (Status.DISBURSED, Status.WRITTEN_OFF)
 
     borrower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loans")
     product = models.ForeignKey(LoanProduct, on_delete=models.PROTECT, related_name="loans")

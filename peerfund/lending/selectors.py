@@ -87,6 +87,6 @@ def due_now(loan: Loan) -> int:
     from peerfund.core import clock
     from peerfund.lending.services.repayment import payable_now
 
-    if loan.status not in (Loan.Status.DISBURSED, Loan.Status.WRITTEN_OFF):
+    if loan.status not in Loan.REPAYABLE:
         return 0
     return sum(i.owed_fen for i in payable_now(loan, clock.business_date()))

@@ -10,7 +10,8 @@ receivables, instalments, the collect and distribute entries with their postings
 (each with the balance after it), the balances and the bank instructions mirroring
 the entries — are written by INSERT … SELECT and UPDATE … FROM over staging tables,
 in a fixed number of statements, without the rows passing through Python: the
-benchmark's month-end debit went from 77 s to 26 s (docs/performance.md).
+benchmark's month-end debit runs about three times faster than loan by loan
+(docs/performance.md).
 
 A test writes the same book both ways and compares every row. Loans this path does
 not take (a penalty or a partial payment, an instalment whose receivables do not add

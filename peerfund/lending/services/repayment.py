@@ -286,7 +286,7 @@ def _lock_repaying(loan_id: int, borrower=None) -> Loan:
     loan = Loan.objects.select_for_update(of=("self",)).select_related("borrower", "product").filter(pk=loan_id).first()
     if loan is None or (borrower is not None and loan.borrower_id != borrower.pk):
         raise NotFound(_("No such loan."), "not_found")
-    if loan.status not in (Loan.Status.DISBURSED, Loan.Status.WRITTEN_OFF):
+    if loan.status not in Loan.REPAYABLE:
         raise Conflict(_("This loan has nothing left to repay."), "repay.settled")
     return loan
 
