@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "peerfund.notify.context_processors.unread",
+                "peerfund.core.context_processors.emergency_switches",
             ],
         },
     },
@@ -258,6 +259,19 @@ PEERFUND_CUSTODIAN_TIMEOUT = env_int("PEERFUND_CUSTODIAN_TIMEOUT", 10)
 # by request number), and after PEERFUND_OUTBOX_MAX_ATTEMPTS it raises an alert.
 PEERFUND_OUTBOX_RETRY_SECONDS = env_int("PEERFUND_OUTBOX_RETRY_SECONDS", 60)
 PEERFUND_OUTBOX_MAX_ATTEMPTS = env_int("PEERFUND_OUTBOX_MAX_ATTEMPTS", 20)
+
+# --- idempotency ---------------------------------------------------------------
+# A request record still "in progress" this long after it started is taken over by
+# the next retry with the same key (the crash or fault that left it never answered);
+# records older than the keep period are purged by the daily close.
+PEERFUND_IDEMPOTENCY_STALE_SECONDS = env_int("PEERFUND_IDEMPOTENCY_STALE_SECONDS", 60)
+PEERFUND_IDEMPOTENCY_KEEP_DAYS = env_int("PEERFUND_IDEMPOTENCY_KEEP_DAYS", 30)
+
+# --- the daily close: single runner, retries, fan-out deadline ----------------------
+# Transient database failures (deadlock 40P01, serialisation 40001) are retried this
+# many times per step or chunk; fanned-out chunks must finish within the deadline.
+PEERFUND_COB_RETRIES = env_int("PEERFUND_COB_RETRIES", 3)
+PEERFUND_COB_FAN_OUT_DEADLINE_SECONDS = env_int("PEERFUND_COB_FAN_OUT_DEADLINE_SECONDS", 3600)
 
 # --- user centre and funds ----------------------------------------------------
 # Trade password: this many wrong tries lock money actions for this long.
