@@ -9,6 +9,11 @@ one pending request.
 | payout_release | payout:<id> | the crowdfunding payout is paid from escrow (payout_pay) |
 | product_fee | product:<id> | the loan product's fee rates change |
 | project_fee | project:<id> | the crowdfunding project's fee rate changes |
+| operation_switch | switch:<id> | sign-ups, bids, pledges or withdrawals pause or resume (core/switches.py) |
+
+Money and pricing requests are asked with `request_adjustments` and approved with
+`approve_adjustments`; emergency switches are asked and approved with
+`pause_operations` (still by two different people).
 """
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -43,6 +48,8 @@ def _rate(value, field: str, high: Decimal) -> str:
 class Handler:
     check: "callable"  # (target id, payload) -> cleaned payload; raises when it cannot be done
     execute: "callable"  # (staff, target id, payload, request) -> a line for the record
+    ask: str = "request_adjustments"  # the permission to ask
+    approve: str = "approve_adjustments"  # the permission to approve
 
 
 def _check_reversal(pk: int, payload: dict) -> dict:
@@ -115,21 +122,44 @@ def _do_project_fee(staff, pk: int, payload: dict, request: ApprovalRequest) -> 
     return f"fee_rate={rate}"
 
 
+def _check_switch(pk: int, payload: dict) -> dict:
+    from peerfund.core.models import OperationSwitch
+    from peerfund.core.switches import switch_check
+
+    switch = OperationSwitch.objects.filter(pk=pk).first()
+    if switch is None:
+        raise NotFound(_("No such switch."), "not_found")
+    pause = payload.get("pause")
+    if not isinstance(pause, bool):
+        raise ApprovalError(_("Say whether to pause or resume."), "approval.switch")
+    switch_check(switch=switch, pause=pause)
+    return {"operation": switch.operation, "pause": pause}
+
+
+def _do_switch(staff, pk: int, payload: dict, request: ApprovalRequest) -> str:
+    from peerfund.core.switches import switch_set
+
+    switch = switch_set(switch_id=pk, pause=payload["pause"], reason=request.reason, requested_by=request.requested_by, approved_by=staff)
+    return f"{switch.operation} {'paused' if switch.paused else 'resumed'}"
+
+
 HANDLERS = {
     Kind.LEDGER_REVERSAL: Handler(_check_reversal, _do_reversal),
     Kind.PAYOUT_RELEASE: Handler(_check_payout, _do_payout),
     Kind.PRODUCT_FEE: Handler(_check_product_fee, _do_product_fee),
     Kind.PROJECT_FEE: Handler(_check_project_fee, _do_project_fee),
+    Kind.OPERATION_SWITCH: Handler(_check_switch, _do_switch, ask="pause_operations", approve="pause_operations"),
 }
-TARGET_PREFIX = {Kind.LEDGER_REVERSAL: "entry", Kind.PAYOUT_RELEASE: "payout", Kind.PRODUCT_FEE: "product", Kind.PROJECT_FEE: "project"}
+TARGET_PREFIX = {Kind.LEDGER_REVERSAL: "entry", Kind.PAYOUT_RELEASE: "payout", Kind.PRODUCT_FEE: "product", Kind.PROJECT_FEE: "project",
+                 Kind.OPERATION_SWITCH: "switch"}
 
 
 def approval_request(*, staff, kind: str, target_id: int, reason: str, payload: dict | None = None) -> ApprovalRequest:
     """Ask for a sensitive action; it happens when someone else approves it."""
-    if not staff.has_perm("backoffice.request_adjustments"):
-        raise Forbidden(_("Your role may not ask for this."), "backoffice.forbidden")
     if kind not in HANDLERS:
         raise ApprovalError(_("Unknown kind of request."), "approval.kind")
+    if not staff.has_perm(f"backoffice.{HANDLERS[kind].ask}"):
+        raise Forbidden(_("Your role may not ask for this."), "backoffice.forbidden")
     if not (reason or "").strip():
         raise ApprovalError(_("Give the reason."), "approval.reason", {"field": "reason"})
     cleaned = HANDLERS[kind].check(target_id, payload or {})
@@ -145,7 +175,7 @@ def approval_request(*, staff, kind: str, target_id: int, reason: str, payload: 
 
 def approval_decide(*, staff, request: ApprovalRequest, approve: bool, note: str = "") -> ApprovalRequest:
     """A second person approves (the action is done now) or rejects."""
-    if not staff.has_perm("backoffice.approve_adjustments"):
+    if not staff.has_perm(f"backoffice.{HANDLERS[request.kind].approve}"):
         raise Forbidden(_("Your role may not approve this."), "backoffice.forbidden")
     with transaction.atomic():
         request = decision_lock(ApprovalRequest, request, staff, code="backoffice")

@@ -33,11 +33,13 @@ def approvals(request):
             messages.success(request, _("Asked: a second staff member must approve it."))
         return redirect("backoffice:approvals")
     return render(request, "backoffice/approvals.html", {
-        "pending": ApprovalRequest.objects.filter(status=ApprovalRequest.Status.PENDING).select_related("requested_by"),
+        # Emergency switches are asked for and approved on their own page (backoffice/switches.py).
+        "pending": ApprovalRequest.objects.filter(status=ApprovalRequest.Status.PENDING).exclude(kind=ApprovalRequest.Kind.OPERATION_SWITCH)
+        .select_related("requested_by"),
         "decided": ApprovalRequest.objects.exclude(status=ApprovalRequest.Status.PENDING).select_related("requested_by", "decided_by")[:30],
         "due_payouts": Payout.objects.filter(status=Payout.Status.DUE).select_related("project"),
         "products": LoanProduct.objects.order_by("id"),
-        "kinds": ApprovalRequest.Kind.choices,
+        "kinds": [(v, label) for v, label in ApprovalRequest.Kind.choices if v != ApprovalRequest.Kind.OPERATION_SWITCH],
         "fee_fields": PRODUCT_FEES,
     })
 

@@ -54,6 +54,7 @@ MENU: list[tuple[str, list[Item]]] = [
         Item(_("Articles"), "cms_backoffice:list", "manage_content"),
     ]),
     (_("System"), [
+        Item(_("Emergency switches"), "backoffice:switches", "pause_operations"),
         Item(_("Audit log"), "backoffice:audit", "view_audit"),
         Item(_("SMS / e-mail outbox"), "backoffice:outbox", "view_outbox"),
     ]),

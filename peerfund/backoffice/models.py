@@ -34,6 +34,7 @@ class StaffPermission(models.Model):
             ("manage_content", _("Write and publish announcements, news, help and the newbie guide")),
             ("request_adjustments", _("Ask for a ledger adjustment, a payout release or a fee change")),
             ("approve_adjustments", _("Approve another staff member's adjustment, payout release or fee change")),
+            ("pause_operations", _("Emergency switches: ask for or approve pausing and resuming sign-ups, bids, pledges, withdrawals")),
         ]
 
     def __str__(self) -> str:
@@ -82,7 +83,7 @@ class UserActionRequest(StaffRequest):
 
 class ApprovalRequest(StaffRequest):
     """A sensitive money or pricing action (reversing a ledger entry, releasing a
-    crowdfunding payout, changing a fee) asked for by one staff member and carried out
+    crowdfunding payout, changing a fee, pausing or resuming an operation) asked for by one staff member and carried out
     only when a second one, with the checking permission, approves it. What each kind
     does is in backoffice/approvals.py."""
 
@@ -91,9 +92,10 @@ class ApprovalRequest(StaffRequest):
         PAYOUT_RELEASE = "payout_release", _("Crowdfunding payout release")
         PRODUCT_FEE = "product_fee", _("Loan product fee change")
         PROJECT_FEE = "project_fee", _("Crowdfunding project fee change")
+        OPERATION_SWITCH = "operation_switch", _("Emergency switch: pause or resume an operation")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    target = models.CharField(max_length=40, help_text="what it acts on, e.g. entry:12, payout:3, product:1")
+    target = models.CharField(max_length=40, help_text="what it acts on, e.g. entry:12, payout:3, product:1, switch:4")
     payload = models.JSONField(default=dict, blank=True)
     reason = models.CharField(max_length=300)
     result = models.CharField(max_length=200, blank=True)

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, Permission
 ROLES: dict[str, tuple[str, ...]] = {
     "operations": (
         "view_users", "review_withdrawals", "view_outbox", "manage_products", "review_projects", "manage_crowdfunding",
-        "view_dashboard", "acknowledge_alerts", "request_adjustments", "manage_content",
+        "view_dashboard", "acknowledge_alerts", "request_adjustments", "manage_content", "pause_operations",
     ),
     "risk": (
         "view_users", "freeze_users", "approve_freeze", "review_verifications", "manage_risk", "handle_aml",
@@ -20,7 +20,7 @@ ROLES: dict[str, tuple[str, ...]] = {
     ),
     "compliance": (
         "view_users", "view_personal_data", "freeze_users", "approve_freeze", "review_verifications", "view_audit",
-        "handle_aml", "view_dashboard",
+        "handle_aml", "view_dashboard", "pause_operations",
     ),
     "auditor": (
         "view_users", "view_audit", "view_reconciliation", "view_dashboard",
@@ -33,7 +33,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "review_withdrawals", "view_outbox", "view_reconciliation", "view_audit", "manage_risk", "handle_aml",
         "manage_products", "review_loans", "collect_debts", "review_projects", "manage_crowdfunding",
         "handle_complaints", "view_dashboard", "acknowledge_alerts", "request_adjustments", "approve_adjustments",
-        "manage_content",
+        "manage_content", "pause_operations",
     ),
 }
 

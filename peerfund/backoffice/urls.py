@@ -1,6 +1,6 @@
 from django.urls import path
 
-from peerfund.backoffice import approvals_views, audit, dashboard, finance, tickets, views
+from peerfund.backoffice import approvals_views, audit, dashboard, finance, switches, tickets, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -20,4 +20,6 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/", tickets.ticket_detail, name="ticket"),
     path("approvals/", approvals_views.approvals, name="approvals"),
     path("approvals/<int:request_id>/", approvals_views.approval_decision, name="approval_decision"),
+    path("switches/", switches.switches, name="switches"),
+    path("switches/<int:request_id>/", switches.switch_decision, name="switch_decision"),
 ]

@@ -1,5 +1,5 @@
-"""Cross-cutting records: the movable clock, the audit log, alerts and stored
-API responses for idempotency keys."""
+"""Cross-cutting records: the movable clock, the audit log, alerts, stored
+API responses for idempotency keys and the emergency switches."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -83,6 +83,32 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"[{self.severity}] {self.kind} {self.ref}"
+
+
+class OperationSwitch(models.Model):
+    """One emergency switch per operation users start (sign-up, bid, pledge,
+    withdrawal): open, or paused platform-wide with a reason. Changed only through
+    maker–checker (backoffice/approvals.py) by `core.switches.switch_set`; every
+    change is audited. The guard `core.switches.ensure_open` reads it."""
+
+    class Operation(models.TextChoices):
+        SIGNUPS = "signups", _("Sign-ups")
+        BIDS = "bids", _("Bids")
+        PLEDGES = "pledges", _("Pledges")
+        WITHDRAWALS = "withdrawals", _("Withdrawals")
+
+    operation = models.CharField(max_length=20, choices=Operation.choices, unique=True)
+    paused = models.BooleanField(default=False)
+    reason = models.CharField(max_length=300, blank=True)
+    changed_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {'paused' if self.paused else 'open'}"
 
 
 class IdempotencyRecord(models.Model):

@@ -11,6 +11,7 @@ from peerfund.accounts.services.security import user_assert_can_move_money
 from peerfund.core import clock
 from peerfund.core.errors import Conflict, NotFound
 from peerfund.core.money import MAX_FEN, format_fen
+from peerfund.core.switches import Operation, ensure_open
 from peerfund.core.transitions import transition
 from peerfund.crowdfunding.errors import refuse
 from peerfund.crowdfunding.models import Follow, Pledge, Project, RewardTier
@@ -65,6 +66,7 @@ def pledge_place(*, backer, project_id: int, tier_id: int | None, amount_fen: in
                  origin: Origin = UNKNOWN_ORIGIN) -> Pledge:
     """Pledge `amount_fen` to a funding project, for a reward (`tier_id`) or none.
     Idempotent on (backer, key): a repeat returns the first pledge."""
+    ensure_open(Operation.PLEDGES)
     replay = _replay(backer, key, project_id, tier_id, amount_fen)
     if replay is not None:
         return replay

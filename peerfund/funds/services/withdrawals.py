@@ -18,6 +18,7 @@ from peerfund.accounts.services.security import user_assert_can_move_money
 from peerfund.core import clock
 from peerfund.core.errors import Conflict, NotFound
 from peerfund.core.money import format_fen
+from peerfund.core.switches import Operation, ensure_open
 from peerfund.core.transitions import transition
 from peerfund.custody.models import Instruction
 from peerfund.custody.services import custody_move
@@ -102,6 +103,7 @@ def _move_within(withdrawal: Withdrawal, kind: str, key: str) -> None:
 def withdrawal_request(*, user, amount_fen: int, card_id: int, trade_password: str, key: str, origin: Origin = UNKNOWN_ORIGIN) -> Withdrawal:
     """Idempotent on (user, key). The trade password is checked first, outside the
     transaction, so a wrong try is counted even though nothing else happens."""
+    ensure_open(Operation.WITHDRAWALS)
     existing = Withdrawal.objects.filter(user=user, key=key).first()
     if existing is not None:
         if existing.amount_fen != amount_fen or existing.card_id != card_id:
