@@ -1,8 +1,11 @@
 """REST API of the user centre: profile, verification, cards, address book, risk
 assessment, trade password, messages, invitation. Another user's objects are always a 404."""
+from typing import Annotated
+
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
+from pydantic import Field, StrictInt
 
 from peerfund.accounts.questionnaire import QUESTIONS
 from peerfund.accounts.selectors import address_get_for_user, addresses_of, card_get_for_user, cards_of
@@ -15,6 +18,7 @@ from peerfund.accounts.services.security import trade_password_set
 from peerfund.accounts.services.tiers import user_tier
 from peerfund.core.errors import ApplicationError, NotFound
 from peerfund.core.masking import mask_id_number, mask_name, mask_phone
+from peerfund.core.schemas import Id, Limit, StrictId
 from peerfund.notify.events import EVENTS
 from peerfund.notify.selectors import messages_of, unread_count
 from peerfund.notify.services import channels_for, message_mark_read, preference_set
@@ -116,12 +120,12 @@ def card_bind(request, payload: CardIn):
 
 
 @router.post("/cards/{card_id}/default", response=CardOut, summary="Make a card the default")
-def card_default(request, card_id: int):
+def card_default(request, card_id: Id):
     return _card(card_services.card_set_default(user=request.user, card=card_get_for_user(request.user, card_id)))
 
 
 @router.delete("/cards/{card_id}", response={204: None}, summary="Remove a card")
-def card_remove(request, card_id: int):
+def card_remove(request, card_id: Id):
     card_services.card_remove(user=request.user, card=card_get_for_user(request.user, card_id))
     return Status(204, None)
 
@@ -161,7 +165,7 @@ def address_create(request, payload: AddressIn):
 
 
 @router.delete("/addresses/{address_id}", response={204: None}, summary="Remove an address")
-def address_remove(request, address_id: int):
+def address_remove(request, address_id: Id):
     address_services.address_remove(user=request.user, address=address_get_for_user(request.user, address_id))
     return Status(204, None)
 
@@ -186,7 +190,7 @@ def risk_questions(request):
 
 
 class RiskIn(Schema):
-    answers: dict[str, int]
+    answers: dict[str, Annotated[StrictInt, Field(ge=0, le=100)]]
 
 
 class RiskOut(Schema):
@@ -212,7 +216,7 @@ def trade_password(request, payload: TradePasswordIn):
     return Status(204, None)
 
 
-class MessageOut(Schema):
+class InboxMessageOut(Schema):
     id: int
     event: str
     title: str
@@ -221,19 +225,19 @@ class MessageOut(Schema):
     read: bool
 
 
-@router.get("/messages", response=list[MessageOut], summary="My messages, newest first")
-def message_list(request, unread_only: bool = False, limit: int = 50):
+@router.get("/messages", response=list[InboxMessageOut], summary="My messages, newest first")
+def message_list(request, unread_only: bool = False, limit: Limit = 50):
     rows = messages_of(request.user)
     if unread_only:
         rows = rows.filter(read_at__isnull=True)
     return [
-        MessageOut(id=m.pk, event=m.event, title=m.title, body=m.body, created_at=m.created_at.isoformat(), read=m.read_at is not None)
-        for m in rows[: max(1, min(limit, 200))]
+        InboxMessageOut(id=m.pk, event=m.event, title=m.title, body=m.body, created_at=m.created_at.isoformat(), read=m.read_at is not None)
+        for m in rows[:limit]
     ]
 
 
 class ReadIn(Schema):
-    message_id: int | None = None
+    message_id: StrictId | None = None
 
 
 class ReadOut(Schema):

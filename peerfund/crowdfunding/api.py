@@ -2,6 +2,7 @@
 drafts, submission and analytics, pledges (with an Idempotency-Key), fulfilment,
 comments and updates. Another user's draft, pledge or analytics is a 404."""
 import datetime as dt
+from typing import Annotated
 
 from django.contrib.auth import get_user_model
 from django.http import Http404
@@ -10,8 +11,10 @@ from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, UploadedFile
 from ninja.decorators import decorate_view
 from ninja.responses import Status
+from pydantic import Field, StrictInt
 
 from peerfund.core.idempotency import idempotent
+from peerfund.core.schemas import Id, Page, StrictFen, StrictFenOrZero, StrictId
 from peerfund.crowdfunding.errors import refuse
 from peerfund.crowdfunding.models import Category, Comment, Pledge, PrivateMessage, Project, ProjectUpdate, RewardTier
 from peerfund.crowdfunding.selectors import (
@@ -97,24 +100,24 @@ class PageOut(Schema):
 
 
 @router.get("/projects", response=PageOut, summary="Published projects: filter by category, search, sort (newest, funded, ending)", auth=None)
-def project_list(request, q: str = "", category: int | None = None, sort: str = "newest", status: str = "funding", page: int = 1):
+def project_list(request, q: str = "", category: Id | None = None, sort: str = "newest", status: str = "funding", page: Page = 1):
     result = projects_page(Discovery(category=category, q=q.strip(), sort=sort, status=status), page)
     return PageOut(count=result.paginator.count, page=result.number, pages=result.paginator.num_pages, results=[ProjectOut.of(p) for p in result])
 
 
 @router.get("/projects/{int:project_id}", response=ProjectDetailOut, summary="A published project with its rewards", auth=None)
-def project_get(request, project_id: int):
+def project_get(request, project_id: Id):
     return _detail(project_get_public(project_id))
 
 
 class ProjectIn(Schema):
     title: str | None = None
     summary: str | None = None
-    category_id: int | None = None
+    category_id: StrictId | None = None
     story_html: str | None = None
     video_url: str | None = None
-    goal_fen: int | None = None
-    duration_days: int | None = None
+    goal_fen: StrictFen | None = None
+    duration_days: Annotated[StrictInt, Field(ge=1, le=3650)] | None = None
     allow_no_reward: bool | None = None
     risk_statement: str | None = None
 
@@ -141,22 +144,22 @@ def _update(owner, project: Project, payload: ProjectIn) -> Project:
 
 
 @router.patch("/mine/{int:project_id}", response=ProjectDetailOut, summary="Change fields of my draft (the story is sanitised)")
-def project_patch(request, project_id: int, payload: ProjectIn):
+def project_patch(request, project_id: Id, payload: ProjectIn):
     return _detail(_update(request.user, project_get_for_owner(request.user, project_id), payload))
 
 
 class TierIn(Schema):
     title: str
     description: str
-    price_fen: int
-    limit: int | None = None
+    price_fen: StrictFen
+    limit: Annotated[StrictInt, Field(ge=1, le=1_000_000_000)] | None = None
     delivery_month: str  # YYYY-MM
     needs_shipping: bool = True
-    shipping_fee_fen: int = 0
+    shipping_fee_fen: StrictFenOrZero = 0
 
 
 @router.post("/mine/{int:project_id}/tiers", response={201: TierOut}, summary="Add a reward to my draft")
-def tier_create(request, project_id: int, payload: TierIn):
+def tier_create(request, project_id: Id, payload: TierIn):
     project = project_get_for_owner(request.user, project_id)
     try:
         month = dt.date.fromisoformat(f"{payload.delivery_month}-01")
@@ -168,13 +171,13 @@ def tier_create(request, project_id: int, payload: TierIn):
 
 
 @router.post("/mine/{int:project_id}/submit", response=ProjectDetailOut, summary="Submit my draft: machine review now, then a reviewer")
-def project_submit(request, project_id: int):
+def project_submit(request, project_id: Id):
     project = projects.project_submit(owner=request.user, project=project_get_for_owner(request.user, project_id), origin=Origin.of(request))
     return _detail(project)
 
 
 @router.get("/mine/{int:project_id}/analytics", response=dict, summary="My project's visits, backers, funding curve and distributions")
-def analytics(request, project_id: int):
+def analytics(request, project_id: Id):
     data = project_analytics(project_get_for_owner(request.user, project_id))
     return {
         **{k: data[k] for k in ("visits", "backers", "pledges", "conversion")},
@@ -185,9 +188,9 @@ def analytics(request, project_id: int):
 
 
 class PledgeIn(Schema):
-    tier_id: int | None = None
-    amount_fen: int
-    address_id: int | None = None
+    tier_id: StrictId | None = None
+    amount_fen: StrictFen
+    address_id: StrictId | None = None
     trade_password: str
 
 
@@ -210,7 +213,7 @@ class PledgeOut(Schema):
 
 @router.post("/projects/{int:project_id}/pledges", response={201: PledgeOut}, summary="Pledge to a project (frozen at the bank until the deadline)")
 @decorate_view(idempotent)
-def pledge_create(request, project_id: int, payload: PledgeIn):
+def pledge_create(request, project_id: Id, payload: PledgeIn):
     """Needs an `Idempotency-Key` header and the trade password. Refusals name the
     rule: closed, below the reward's price, sold out, no address, balance."""
     pledge = pledges.pledge_place(backer=request.user, project_id=project_id, tier_id=payload.tier_id, amount_fen=payload.amount_fen,
@@ -225,12 +228,12 @@ def my_pledges(request):
 
 @router.post("/pledges/{int:pledge_id}/cancel", response=PledgeOut, summary="Cancel my pledge before the deadline")
 @decorate_view(idempotent)
-def pledge_cancel(request, pledge_id: int):
+def pledge_cancel(request, pledge_id: Id):
     return PledgeOut.of(pledges.pledge_cancel(backer=request.user, pledge=pledge_get_for_backer(request.user, pledge_id)))
 
 
 @router.post("/pledges/{int:pledge_id}/receipt", response=PledgeOut, summary="Confirm I received my reward")
-def pledge_confirm(request, pledge_id: int):
+def pledge_confirm(request, pledge_id: Id):
     return PledgeOut.of(fulfilment.pledge_confirm(backer=request.user, pledge=pledge_get_for_backer(request.user, pledge_id)))
 
 
@@ -239,7 +242,7 @@ class ComplaintIn(Schema):
 
 
 @router.post("/pledges/{int:pledge_id}/complaints", response={201: dict}, summary="Complain about my reward")
-def complaint_create(request, pledge_id: int, payload: ComplaintIn):
+def complaint_create(request, pledge_id: Id, payload: ComplaintIn):
     complaint = fulfilment.complaint_file(backer=request.user, pledge=pledge_get_for_backer(request.user, pledge_id), text=payload.text)
     return Status(201, {"id": complaint.pk, "status": complaint.status})
 
@@ -250,7 +253,7 @@ class ShipIn(Schema):
 
 
 @router.post("/backers/{int:pledge_id}/shipment", response=PledgeOut, summary="Mark a backer's reward shipped (owner)")
-def ship(request, pledge_id: int, payload: ShipIn):
+def ship(request, pledge_id: Id, payload: ShipIn):
     pledge = fulfilment.pledge_ship(owner=request.user, pledge=pledge_get_for_owner(request.user, pledge_id), carrier=payload.carrier, tracking_no=payload.tracking_no)
     return PledgeOut.of(pledge)
 
@@ -258,7 +261,7 @@ def ship(request, pledge_id: int, payload: ShipIn):
 class CommentIn(Schema):
     body: str
     is_question: bool = False
-    parent_id: int | None = None
+    parent_id: StrictId | None = None
 
 
 class CommentOut(Schema):
@@ -275,13 +278,13 @@ class CommentOut(Schema):
 
 
 @router.get("/projects/{int:project_id}/comments", response=list[CommentOut], summary="Comments, questions and replies, oldest first", auth=None)
-def comments(request, project_id: int):
+def comments(request, project_id: Id):
     project = project_get_public(project_id)
     return [CommentOut.of(c, project.owner_id) for c in project.comments.all()[:500]]
 
 
 @router.post("/projects/{int:project_id}/comments", response={201: CommentOut}, summary="Comment, ask the owner, or reply")
-def comment_create(request, project_id: int, payload: CommentIn):
+def comment_create(request, project_id: Id, payload: CommentIn):
     project = project_get_public(project_id)
     parent = get_object_or_404(Comment, pk=payload.parent_id, project=project) if payload.parent_id else None
     comment = community.comment_post(author=request.user, project=project, body=payload.body, is_question=payload.is_question, parent=parent)
@@ -289,19 +292,19 @@ def comment_create(request, project_id: int, payload: CommentIn):
 
 
 @router.post("/mine/{int:project_id}/cover", response=ProjectDetailOut, summary="Upload my draft's cover image (multipart `image`)")
-def cover_upload(request, project_id: int, image: File[UploadedFile]):
+def cover_upload(request, project_id: Id, image: File[UploadedFile]):
     project = project_get_for_owner(request.user, project_id)
     return _detail(projects.project_update(owner=request.user, project=project, cover=image))
 
 
 @router.post("/mine/{int:project_id}/story-images", response={201: dict}, summary="Add an image to my draft's story (multipart `image`)")
-def story_image_upload(request, project_id: int, image: File[UploadedFile]):
+def story_image_upload(request, project_id: Id, image: File[UploadedFile]):
     project = project_get_for_owner(request.user, project_id)
     return Status(201, {"url": projects.project_story_image_add(owner=request.user, project=project, image=image)})
 
 
 @router.delete("/mine/{int:project_id}/tiers/{int:tier_id}", response={204: None}, summary="Remove a reward from my draft")
-def tier_delete(request, project_id: int, tier_id: int):
+def tier_delete(request, project_id: Id, tier_id: Id):
     project = project_get_for_owner(request.user, project_id)
     projects.tier_remove(owner=request.user, tier=get_object_or_404(RewardTier, pk=tier_id, project=project))
     return Status(204, None)
@@ -326,7 +329,7 @@ class UpdateOut(Schema):
 
 
 @router.get("/projects/{int:project_id}/updates", response=list[UpdateOut], summary="The project's updates (backers-only ones for its backers and owner)", auth=None)
-def updates(request, project_id: int):
+def updates(request, project_id: Id):
     project = project_get_public(project_id)
     visible = project.updates.all()
     if not (community.is_backer(request.user, project) or request.user.pk == project.owner_id):
@@ -335,36 +338,36 @@ def updates(request, project_id: int):
 
 
 @router.post("/mine/{int:project_id}/updates", response={201: UpdateOut}, summary="Post an update to my project's followers")
-def update_create(request, project_id: int, payload: UpdateIn):
+def update_create(request, project_id: Id, payload: UpdateIn):
     project = project_get_for_owner(request.user, project_id)
     return Status(201, UpdateOut.of(community.update_post(owner=request.user, project=project, title=payload.title, body=payload.body_html,
                                                          backers_only=payload.backers_only)))
 
 
 @router.put("/projects/{int:project_id}/follow", response=dict, summary="Follow a project (its updates reach you)")
-def follow(request, project_id: int):
+def follow(request, project_id: Id):
     return {"following": community.follow_set(user=request.user, project=project_get_public(project_id), follow=True)}
 
 
 @router.delete("/projects/{int:project_id}/follow", response=dict, summary="Stop following a project")
-def unfollow(request, project_id: int):
+def unfollow(request, project_id: Id):
     return {"following": community.follow_set(user=request.user, project=project_get_public(project_id), follow=False)}
 
 
 class MessageIn(Schema):
     body: str
-    to_user_id: int | None = None  # the owner writes to one backer; a backer writes to the owner
+    to_user_id: StrictId | None = None  # the owner writes to one backer; a backer writes to the owner
 
 
-class MessageOut(Schema):
+class ProjectMessageOut(Schema):
     id: int
     from_owner: bool
     body: str
     created_at: str
 
 
-@router.get("/projects/{int:project_id}/messages", response=list[MessageOut], summary="My private messages about a project (the owner: with `with_user`)")
-def messages(request, project_id: int, with_user: int | None = None):
+@router.get("/projects/{int:project_id}/messages", response=list[ProjectMessageOut], summary="My private messages about a project (the owner: with `with_user`)")
+def messages(request, project_id: Id, with_user: Id | None = None):
     project = project_get_public(project_id)
     is_owner = request.user.pk == project.owner_id
     if not is_owner and not community.is_backer(request.user, project):
@@ -374,15 +377,15 @@ def messages(request, project_id: int, with_user: int | None = None):
         return []
     thread = PrivateMessage.objects.filter(project=project, sender_id__in=(request.user.pk, other_id), recipient_id__in=(request.user.pk, other_id))
     community.messages_mark_read(user=request.user, project=project, other_id=other_id)
-    return [MessageOut(id=m.pk, from_owner=m.sender_id == project.owner_id, body=m.body, created_at=m.created_at.isoformat()) for m in thread]
+    return [ProjectMessageOut(id=m.pk, from_owner=m.sender_id == project.owner_id, body=m.body, created_at=m.created_at.isoformat()) for m in thread]
 
 
-@router.post("/projects/{int:project_id}/messages", response={201: MessageOut}, summary="Send a private message (owner ↔ backer)")
-def message_create(request, project_id: int, payload: MessageIn):
+@router.post("/projects/{int:project_id}/messages", response={201: ProjectMessageOut}, summary="Send a private message (owner ↔ backer)")
+def message_create(request, project_id: Id, payload: MessageIn):
     project = project_get_public(project_id)
     recipient = project.owner if request.user.pk != project.owner_id else get_object_or_404(get_user_model(), pk=payload.to_user_id or 0)
     message = community.message_send(sender=request.user, project=project, recipient=recipient, body=payload.body)
-    return Status(201, MessageOut(id=message.pk, from_owner=message.sender_id == project.owner_id, body=message.body, created_at=message.created_at.isoformat()))
+    return Status(201, ProjectMessageOut(id=message.pk, from_owner=message.sender_id == project.owner_id, body=message.body, created_at=message.created_at.isoformat()))
 
 
 class CategoryOut(Schema):
@@ -402,7 +405,7 @@ class BackerOut(PledgeOut):
 
 
 @router.get("/mine/{int:project_id}/backers", response=list[BackerOut], summary="My project's pledges: who to ship to (after success)")
-def backers(request, project_id: int):
+def backers(request, project_id: Id):
     project = project_get_for_owner(request.user, project_id)
     rows = project.pledges.select_related("backer").order_by("id")
     return [BackerOut(**PledgeOut.of(p).dict(), backer=p.backer.username, ship_to=p.address if p.status == Pledge.Status.SETTLED else p.province)

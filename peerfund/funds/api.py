@@ -8,6 +8,7 @@ from ninja.responses import Status
 
 from peerfund.core.idempotency import idempotent
 from peerfund.core.money import format_fen
+from peerfund.core.schemas import Id, Limit, Offset, StrictFen, StrictId
 from peerfund.funds.models import DepositOrder, Withdrawal
 from peerfund.funds.payment import payment_link
 from peerfund.funds.selectors import asset_overview, deposit_order_get_for_user, history, withdrawal_get_for_user
@@ -19,7 +20,7 @@ router = Router(tags=["funds"])
 
 
 class DepositIn(Schema):
-    amount_fen: int
+    amount_fen: StrictFen
 
 
 class DepositOut(Schema):
@@ -66,8 +67,8 @@ def deposit_cancel(request, order_no: str):
 
 
 class WithdrawIn(Schema):
-    amount_fen: int
-    card_id: int
+    amount_fen: StrictFen
+    card_id: StrictId
     trade_password: str
 
 
@@ -107,7 +108,7 @@ def withdrawal_list(request):
 
 
 @router.get("/withdrawals/{withdrawal_id}", response=WithdrawalOut, summary="One of my withdrawals")
-def withdrawal_detail(request, withdrawal_id: int):
+def withdrawal_detail(request, withdrawal_id: Id):
     return WithdrawalOut.of(withdrawal_get_for_user(request.user, withdrawal_id))
 
 
@@ -140,8 +141,8 @@ class HistoryOut(Schema):
 
 
 @router.get("/history", response=list[HistoryOut], summary="My transaction history, filterable")
-def history_list(request, date_from: dt.date | None = None, date_to: dt.date | None = None, kind: str = "", limit: int = 50, offset: int = 0):
-    rows = history(request.user, date_from=date_from, date_to=date_to, kind=kind)[max(offset, 0) : max(offset, 0) + max(1, min(limit, 200))]
+def history_list(request, date_from: dt.date | None = None, date_to: dt.date | None = None, kind: str = "", limit: Limit = 50, offset: Offset = 0):
+    rows = history(request.user, date_from=date_from, date_to=date_to, kind=kind)[offset : offset + limit]
     return [
         HistoryOut(
             id=p.pk, business_date=p.entry.business_date.isoformat(), entry_kind=p.entry.kind, account_kind=p.account.kind,

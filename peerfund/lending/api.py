@@ -3,16 +3,19 @@ repayments, my investments. Bids, applications and repayments need an
 Idempotency-Key."""
 import json
 from decimal import Decimal
+from typing import Annotated
 
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, UploadedFile
 from ninja.decorators import decorate_view
 from ninja.responses import Status
+from pydantic import Field
 
 from peerfund.core import clock
-from peerfund.core.errors import ApplicationError, NotFound
+from peerfund.core.errors import NotFound
 from peerfund.core.idempotency import idempotent
 from peerfund.core.masking import mask_name
+from peerfund.core.schemas import Id, InvalidInput, Page, QueryFen, Rate, StrictFen, StrictId
 from peerfund.lending.forms import DERIVED
 from peerfund.lending.models import Bid, Investment, Loan, LoanApplication, LoanProduct
 from peerfund.lending.selectors import HallFilters, bids_of, bids_public, due_now, hall_page, loan_get_public, loan_schedule
@@ -56,8 +59,8 @@ class HallOut(Schema):
 
 
 @router.get("", response=HallOut, summary="Open loans, filtered and sorted", auth=None)
-def hall(request, rate_min: Decimal | None = None, rate_max: Decimal | None = None, months_max: int | None = None, grade: str = "",
-         method: str = "", left_min_fen: int | None = None, sort: str = "newest", page: int = 1):
+def hall(request, rate_min: Rate | None = None, rate_max: Rate | None = None, months_max: Annotated[int, Field(ge=1, le=600)] | None = None,
+         grade: str = "", method: str = "", left_min_fen: QueryFen | None = None, sort: str = "newest", page: Page = 1):
     filters = HallFilters(rate_min=rate_min, rate_max=rate_max, months_max=months_max, grades=tuple(g for g in grade.split(",") if g),
                           method=method, left_min_fen=left_min_fen, sort=sort)
     result = hall_page(filters, page)
@@ -85,7 +88,7 @@ class LoanDetailOut(LoanOut):
 
 
 @router.get("/{int:loan_id}", response=LoanDetailOut, summary="One loan: plan and bids (names masked)", auth=None)
-def loan_detail(request, loan_id: int):
+def loan_detail(request, loan_id: Id):
     loan = loan_get_public(loan_id)
     return LoanDetailOut(
         **LoanOut.of(loan).dict(),
@@ -97,7 +100,7 @@ def loan_detail(request, loan_id: int):
 
 
 class BidIn(Schema):
-    amount_fen: int
+    amount_fen: StrictFen
     trade_password: str
 
 
@@ -115,7 +118,7 @@ class BidOut(Schema):
 
 @router.post("/{int:loan_id}/bids", response={201: BidOut}, summary="Bid on a loan")
 @decorate_view(idempotent)
-def bid_create(request, loan_id: int, payload: BidIn):
+def bid_create(request, loan_id: Id, payload: BidIn):
     """Needs an `Idempotency-Key` header and the trade password; a broken rule is a
     400 naming it (minimum, step, left, per investor, balance, risk level, own loan)."""
     bid = bid_place(
@@ -168,13 +171,13 @@ def application_schema(request):
 
 @router.post("/applications", response={201: ApplicationOut}, summary="Apply for a loan (multipart: fields, `attributes` as JSON, documents as files)")
 @decorate_view(idempotent)
-def application_create(request, product_id: Form[int], amount_fen: Form[int], months: Form[int], purpose: Form[str], attributes: Form[str],
+def application_create(request, product_id: Form[Id], amount_fen: Form[QueryFen], months: Form[Annotated[int, Field(ge=1, le=600)]], purpose: Form[str], attributes: Form[str],
                        id: File[UploadedFile] = None, income: File[UploadedFile] = None, employment: File[UploadedFile] = None,  # noqa: A002
                        licence: File[UploadedFile] = None):
     try:
         answers = json.loads(attributes)
-    except ValueError as exc:
-        raise ApplicationError(_("`attributes` must be a JSON object."), "application.attributes", {"field": "attributes"}) from exc
+    except (ValueError, RecursionError) as exc:
+        raise InvalidInput(_("`attributes` must be a JSON object."), "application.attributes", {"field": "attributes"}) from exc
     product = LoanProduct.objects.filter(pk=product_id).first()
     if product is None:
         raise NotFound(_("No such product."), "not_found")
@@ -228,7 +231,7 @@ def my_loans(request):
 
 
 class RepayIn(Schema):
-    amount_fen: int | None = None
+    amount_fen: StrictFen | None = None
     trade_password: str
 
 
@@ -249,7 +252,7 @@ class RepaymentOut(Schema):
 
 @router.post("/{int:loan_id}/repayments", response={201: RepaymentOut}, summary="Repay my loan (everything due now, or `amount_fen` of it)")
 @decorate_view(idempotent)
-def repayment_create(request, loan_id: int, payload: RepayIn):
+def repayment_create(request, loan_id: Id, payload: RepayIn):
     """Needs an `Idempotency-Key` and the trade password. Paid oldest instalment first:
     penalty, interest, principal. More than is due now is a 400 (`repay.above_due`)."""
     repayment = loan_repay(borrower=request.user, loan_id=loan_id, amount_fen=payload.amount_fen, trade_password=payload.trade_password,
@@ -289,7 +292,7 @@ def my_investments(request):
 
 
 class PrepayIn(Schema):
-    principal_fen: int | None = None
+    principal_fen: StrictFen | None = None
     mode: str = "reduce_instalment"
     trade_password: str
 
@@ -304,7 +307,7 @@ class QuoteOut(Schema):
 
 
 @router.get("/{int:loan_id}/prepayment-quote", response=QuoteOut, summary="What prepaying would cost today, and the schedule after it")
-def prepayment_quote_get(request, loan_id: int, principal_fen: int | None = None, mode: str = "reduce_instalment"):
+def prepayment_quote_get(request, loan_id: Id, principal_fen: QueryFen | None = None, mode: str = "reduce_instalment"):
     loan = Loan.objects.select_related("product").filter(pk=loan_id, borrower=request.user).first()
     if loan is None:
         raise NotFound(_("No such loan."), "not_found")
@@ -318,7 +321,7 @@ def prepayment_quote_get(request, loan_id: int, principal_fen: int | None = None
 
 @router.post("/{int:loan_id}/prepayments", response={201: RepaymentOut}, summary="Prepay all or part of my loan's principal")
 @decorate_view(idempotent)
-def prepayment_create(request, loan_id: int, payload: PrepayIn):
+def prepayment_create(request, loan_id: Id, payload: PrepayIn):
     """Needs an `Idempotency-Key` and the trade password. `mode` is `reduce_instalment`
     or `reduce_term`; without `principal_fen` the whole loan is prepaid."""
     repayment = loan_prepay(borrower=request.user, loan_id=loan_id, principal_fen=payload.principal_fen, mode=payload.mode,
@@ -350,9 +353,9 @@ def claims(request):
 
 
 class ClaimListIn(Schema):
-    investment_id: int
-    principal_fen: int | None = None
-    discount_rate: Decimal = Decimal("0")
+    investment_id: StrictId
+    principal_fen: StrictFen | None = None
+    discount_rate: Rate = Decimal("0")
 
 
 @router.post("/claims", response={201: dict}, summary="Put a claim of mine up for sale")
@@ -362,7 +365,7 @@ def claim_create(request, payload: ClaimListIn):
 
 
 class ClaimBuyIn(Schema):
-    principal_fen: int
+    principal_fen: StrictFen
     trade_password: str
 
 
@@ -375,7 +378,7 @@ class PurchaseOut(Schema):
 
 @router.post("/claims/{int:listing_id}/purchases", response={201: PurchaseOut}, summary="Buy part or all of a claim")
 @decorate_view(idempotent)
-def claim_purchase(request, listing_id: int, payload: ClaimBuyIn):
+def claim_purchase(request, listing_id: Id, payload: ClaimBuyIn):
     """Needs an `Idempotency-Key` and the trade password; in the product's bid steps."""
     purchase = claim_buy(buyer=request.user, listing_id=listing_id, principal_fen=payload.principal_fen, trade_password=payload.trade_password,
                          key=request.idempotency_key)

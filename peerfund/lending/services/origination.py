@@ -19,10 +19,12 @@ from peerfund.accounts.services.identity import verified_identity
 from peerfund.core.audit import audit_record
 from peerfund.core.errors import Conflict, Forbidden
 from peerfund.core.money import format_fen
+from peerfund.core.schemas import InvalidInput
 from peerfund.core.transitions import transition
 from peerfund.lending.models import ApplicationDocument, Loan, LoanApplication, LoanProduct
 from peerfund.lending.services.listing import loan_list
 from peerfund.notify.services import notify
+from peerfund.risk.features import FEATURES
 from peerfund.risk.scoring import grade_terms
 from peerfund.risk.services import credit_assess
 from peerfund.risk.signals import UNKNOWN_ORIGIN, Origin
@@ -88,8 +90,26 @@ def _check(borrower, product: LoanProduct, amount_fen: int, months: int, documen
             raise ApplicationRefused(_("Upload a PDF, JPEG or PNG file."), "application.document_type", {"field": kind})
 
 
+def _attributes_check(attributes) -> None:
+    """The answers must be an object of the documented questions (risk.features), each
+    a number or one of the offered values; anything else is a 422 naming what is wrong."""
+    if not isinstance(attributes, dict):
+        raise InvalidInput(_("The answers (`attributes`) must be an object: each question's name and its answer."), "application.attributes",
+                           {"field": "attributes"})
+    known = {feature.name for feature in FEATURES}
+    unknown = sorted(str(name) for name in attributes if name not in known)
+    if unknown:
+        raise InvalidInput(_("These are not questions of the application: %(names)s.") % {"names": ", ".join(unknown[:10])[:300]},
+                           "application.attributes", {"field": "attributes", "unknown": [name[:60] for name in unknown[:10]]})
+    malformed = sorted(name for name, value in attributes.items() if isinstance(value, bool) or not isinstance(value, (int, str)))
+    if malformed:
+        raise InvalidInput(_("Answer each question with a number or one of the offered values."), "application.attributes",
+                           {"field": "attributes", "questions": malformed})
+
+
 def application_submit(*, borrower, product: LoanProduct, amount_fen: int, months: int, purpose: str, attributes: dict, documents: dict,
                        origin: Origin = UNKNOWN_ORIGIN) -> LoanApplication:
+    _attributes_check(attributes)
     _check(borrower, product, amount_fen, months, documents)
     decision = credit_assess(user=borrower, application={**attributes, "credit_amount": amount_fen // 100, "duration_in_month": months}, origin=origin)
     declined = decision.outcome == "reject"
