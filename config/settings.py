@@ -6,10 +6,13 @@ Defaults run the embedded demo: SQLite under `var/`, SqliteHuey, local-memory ca
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.production import ADAPTER_SETTINGS, settings_problems
+from config.production import SANDBOX_APPS as PRODUCTION_EXCLUDED_APPS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PEERFUND_VAR_DIR", str(BASE_DIR / "var")))
@@ -57,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "huey.contrib.djhuey",
+    "csp",
     # Before allauth, so our templates (layouts, elements) override its own.
     "peerfund.web",
     "allauth",
@@ -80,9 +84,14 @@ INSTALLED_APPS = [
     "peerfund.cob",
     "peerfund.demo",
 ]
+if PRODUCTION:
+    # The simulated outside parties and the demo platform never run in production:
+    # their pages (the sandbox bank, its pay page) are not routed either (config/urls.py).
+    INSTALLED_APPS = [app for app in INSTALLED_APPS if app not in PRODUCTION_EXCLUDED_APPS]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -244,15 +253,52 @@ else:
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+# No script reads the CSRF cookie: forms carry {% csrf_token %} and htmx requests send
+# the X-CSRFToken header from hx-headers on <body> (web/base.html), rendered here.
+CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# HTTPS only in production: redirect plain HTTP (except the load balancer's health
+# probe) and tell browsers never to use HTTP again (HSTS). Behind a proxy that ends
+# TLS, set PEERFUND_PROXY_SSL_HEADER to the header it sets (e.g. X-Forwarded-Proto,
+# which the proxy must overwrite, never pass through from the client).
+SECURE_SSL_REDIRECT = env_bool("PEERFUND_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("PEERFUND_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PEERFUND_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("PEERFUND_HSTS_PRELOAD", False)
+_proxy_ssl_header = env_str("PEERFUND_PROXY_SSL_HEADER", "")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+
+# Content-Security-Policy (django-csp): scripts only from our origin or carrying the
+# page's nonce ({{ request.csp_nonce }}), so injected markup cannot run script.
+# style-src keeps 'unsafe-inline' on purpose: templates use style="" attributes and
+# ECharts and Tabler set inline styles; a nonce there would switch 'unsafe-inline'
+# off. CSS cannot run script, so this does not reopen script injection.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # --- custody -----------------------------------------------------------------
 # "inprocess": the sandbox bank is called as a Python object (demo, tests).
 # "http": the platform talks to a custodian over HTTP (the sandbox's own endpoints
 # by default), exactly as it would to a real bank.
-PEERFUND_CUSTODIAN = env_str("PEERFUND_CUSTODIAN", "inprocess")
-PEERFUND_CUSTODIAN_URL = env_str("PEERFUND_CUSTODIAN_URL", "http://127.0.0.1:8000/sandbox/bank/api/")
+# Production has no in-process sandbox: it speaks HTTP to the bank at
+# PEERFUND_CUSTODIAN_URL, which it must be given (docs/deployment.md).
+PEERFUND_CUSTODIAN = env_str("PEERFUND_CUSTODIAN", "http" if PRODUCTION else "inprocess")
+PEERFUND_CUSTODIAN_URL = env_str("PEERFUND_CUSTODIAN_URL", "" if PRODUCTION else "http://127.0.0.1:8000/sandbox/bank/api/")
 PEERFUND_CALLBACK_URL = env_str("PEERFUND_CALLBACK_URL", "http://127.0.0.1:8000/custody/callback/")
 PEERFUND_CUSTODIAN_TIMEOUT = env_int("PEERFUND_CUSTODIAN_TIMEOUT", 10)
 # An instruction without a final answer this long is re-sent (the bank de-duplicates
@@ -361,3 +407,16 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+if PRODUCTION:
+    # The facts settings alone decide; peerfund.web.checks reports them (and the
+    # routed URLs) again as system checks for `manage.py check --deploy`.
+    _problems = settings_problems(
+        debug=DEBUG, secret_key=SECRET_KEY, demo_secret_key=DEMO_SECRET_KEY, installed_apps=INSTALLED_APPS,
+        custodian=PEERFUND_CUSTODIAN, custodian_url=PEERFUND_CUSTODIAN_URL,
+        adapters={name: globals()[name] for name in ADAPTER_SETTINGS},
+    )
+    if _problems:
+        raise ImproperlyConfigured(
+            "Production refuses to start: " + "; ".join(f"{problem} ({check_id})" for check_id, problem in _problems)
+        )

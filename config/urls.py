@@ -1,9 +1,7 @@
-from pathlib import Path
-
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from config.api import api
 from peerfund.accounts import signup as signup_views
@@ -32,13 +30,17 @@ urlpatterns = [
     path("backoffice/content/", include("peerfund.cms.backoffice_urls")),
     path("api/v1/", api.urls),
     path("custody/", include("peerfund.custody.urls")),
-    path("sandbox/", include("peerfund.sandbox.urls")),
     path("django-admin/", admin.site.urls),
 ]
 
+if apps.is_installed("peerfund.sandbox"):
+    # The simulated bank and payment channel: demo and tests only (never installed in
+    # production, where peerfund.web.checks refuses a routed /sandbox/).
+    urlpatterns.append(path("sandbox/", include("peerfund.sandbox.urls")))
+
 if settings.PEERFUND_SERVE_PROJECT_MEDIA:
     urlpatterns.append(
-        re_path(r"^media/projects/(?P<path>.*)$", serve, {"document_root": Path(settings.MEDIA_ROOT) / "projects"}, name="project_media")
+        re_path(r"^media/projects/(?P<path>.+)$", web_views.project_media, name="project_media")
     )
 
 handler403 = "peerfund.web.views.error_403"

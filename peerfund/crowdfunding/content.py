@@ -1,5 +1,9 @@
 """User content on project pages: rich text sanitised with nh3 (stories, updates),
-and cover images checked by what they are, not by what they claim to be."""
+and cover images checked by what they are, not by what they claim to be: a stored
+image's name and suffix come from the format Pillow detects, never from the upload's
+name, so a GIF called x.html is stored (and served, web.views.project_media) as .gif."""
+import uuid
+
 import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +19,10 @@ from peerfund.crowdfunding.errors import refuse
 RICH_TAGS = {"p", "br", "h2", "h3", "h4", "strong", "b", "em", "i", "u", "s", "blockquote", "ul", "ol", "li", "a", "img", "hr", "figure", "figcaption"}
 RICH_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height"}}
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+# The suffix a stored image gets for its detected format, and the only suffixes (with
+# older uploads' .jpeg) whose files are served, each with its own content type.
+IMAGE_SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif"}
+SERVED_IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp", ".gif": "image/gif"}
 MAX_PIXELS = 40_000_000
 
 
@@ -46,8 +54,9 @@ def check_web_link(url: str, field: str) -> None:
         raise refuse(_("Enter a web address starting with http:// or https://."), "project.link", field) from None
 
 
-def check_image(upload, field: str = "cover") -> None:
-    """Refuse an upload that is too large or is not a JPEG, PNG, WebP or GIF image."""
+def check_image(upload, field: str = "cover") -> str:
+    """Refuse an upload that is too large or is not a JPEG, PNG, WebP or GIF image;
+    return the suffix its stored name must have (from the detected format)."""
     limit = settings.PEERFUND_UPLOAD_MAX_BYTES
     if upload.size > limit:
         raise refuse(_("An image may be at most %(size)s.") % {"size": filesizeformat(limit)}, "project.image_size", field)
@@ -64,3 +73,10 @@ def check_image(upload, field: str = "cover") -> None:
         raise refuse(_("Upload a JPEG, PNG, WebP or GIF image."), "project.image_type", field)
     if too_big:
         raise refuse(_("The image has too many pixels."), "project.image_pixels", field)
+    return IMAGE_SUFFIXES[kind]
+
+
+def image_stored_name(upload, field: str = "cover") -> str:
+    """Check an image upload and return the name to store it under: random, with the
+    suffix of its real format (the upload's own name is never used)."""
+    return f"{uuid.uuid4().hex}{check_image(upload, field)}"

@@ -4,12 +4,17 @@ import datetime as dt
 import json
 from dataclasses import asdict
 
-from django.http import HttpResponse, JsonResponse
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from peerfund.custody import signing
 from peerfund.custody.gateway import MONEY_OPS, CustodianUnavailable
+from peerfund.funds.models import DepositOrder
+from peerfund.funds.payment import BadNotice, payment_link_verify, payment_notice_receive
 from peerfund.sandbox.bank import SandboxBank
 
 REPLY_OPS = {*MONEY_OPS, "open_account", "query_request", "authorise"}
@@ -46,21 +51,28 @@ def bank_api(request, op: str):
     return JsonResponse({"error": f"unknown operation {op}"}, status=404)
 
 
+@login_required
 def pay(request):
     """The sandbox payment channel's page (快捷支付): shows the signed order, and on
-    "pay" sends the platform a signed paid notice, then returns the user."""
-    from django.shortcuts import redirect, render
-    from django.urls import reverse
+    "pay" sends the platform a signed paid notice, then returns the user.
 
-    from peerfund.funds.payment import BadNotice, payment_link_verify, payment_notice_receive
-
+    Sandbox only (never installed or routed in production, peerfund.web.checks). It
+    signs with the platform's own secret, so it signs only for the logged-in user's
+    own order still awaiting payment: anyone else's order, or a link without a valid
+    signature, is refused."""
     try:
         fields = payment_link_verify(request.GET)
     except BadNotice:
         return JsonResponse({"error": "bad signature"}, status=403)
+    order = DepositOrder.objects.filter(order_no=fields["order_no"], user=request.user).first()
+    if order is None:
+        raise Http404("no such order of yours")
+    result = redirect(reverse("funds:deposit_result", args=[order.order_no]))
+    if order.status != DepositOrder.Status.AWAITING_PAYMENT:
+        return result
     if request.method == "POST":
         if request.POST.get("action") == "pay":
-            body = json.dumps({**fields, "amount_fen": int(fields["amount_fen"]), "status": "paid"}, sort_keys=True).encode()
+            body = json.dumps({**fields, "amount_fen": order.amount_fen, "status": "paid"}, sort_keys=True).encode()
             payment_notice_receive(body=body, signature=signing.sign(body))
-        return redirect(reverse("funds:deposit_result", args=[fields["order_no"]]))
-    return render(request, "sandbox/pay.html", {"order_no": fields["order_no"], "amount_fen": int(fields["amount_fen"])})
+        return result
+    return render(request, "sandbox/pay.html", {"order_no": order.order_no, "amount_fen": order.amount_fen})

@@ -5,3 +5,6 @@ class WebConfig(AppConfig):
     name = "peerfund.web"
     label = "web"
     verbose_name = "Web"
+
+    def ready(self):
+        from peerfund.web import checks  # noqa: F401 (registers the production checks)

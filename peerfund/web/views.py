@@ -1,7 +1,12 @@
-"""Site pages: home, my account, health check and the styled error pages."""
+"""Site pages: home, my account, health check, the public project images and the
+styled error pages."""
+from pathlib import Path, PurePosixPath
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import SuspiciousFileOperation
 from django.db import connection
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -11,6 +16,7 @@ from peerfund.accounts.services.identity import verified_identity
 from peerfund.accounts.services.risk import user_risk_level
 from peerfund.cms.models import Article
 from peerfund.cms.services import published
+from peerfund.crowdfunding.content import SERVED_IMAGE_TYPES
 from peerfund.crowdfunding.models import Project
 from peerfund.custody.models import CustodyAccount
 from peerfund.disclosure.services.statistics import latest_snapshot
@@ -64,6 +70,28 @@ def healthz(request):
         checks["queue"] = f"error: {exc.__class__.__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
+
+
+@require_GET
+def project_media(request, path: str):
+    """A public project image (cover or story image) under media/projects/. Only the
+    image suffixes we store are served, each with its own content type, inline with a
+    file name and nosniff: a file of any other name is a 404, so nothing under media/
+    is ever served as HTML or script on our origin."""
+    relative = PurePosixPath(path)
+    if relative.is_absolute() or ".." in relative.parts or "\\" in path:
+        raise SuspiciousFileOperation("path outside media/projects/")  # a 400
+    content_type = SERVED_IMAGE_TYPES.get(relative.suffix.lower())
+    if content_type is None:
+        raise Http404("not a project image")
+    root = (Path(settings.MEDIA_ROOT) / "projects").resolve()
+    file_path = (root / relative).resolve()
+    if not file_path.is_relative_to(root) or not file_path.is_file():
+        raise Http404("no such image")
+    response = FileResponse(file_path.open("rb"), content_type=content_type, filename=file_path.name, as_attachment=False)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def error_403(request, exception=None):

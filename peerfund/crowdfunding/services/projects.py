@@ -3,9 +3,7 @@ story, rewards, risk statement), submits it; machine review checks it at once an
 person reviews what passes. A rejected project can be changed and submitted again.
 Every move is audited (core.transitions), with the reasons."""
 import datetime as dt
-import uuid
 from decimal import Decimal
-from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -17,7 +15,7 @@ from peerfund.core import clock
 from peerfund.core.audit import audit_record
 from peerfund.core.money import MAX_FEN
 from peerfund.core.transitions import transition
-from peerfund.crowdfunding.content import check_image, check_length, check_web_link, plain_text, sanitise_rich_text
+from peerfund.crowdfunding.content import check_length, check_web_link, image_stored_name, plain_text, sanitise_rich_text
 from peerfund.crowdfunding.errors import refuse
 from peerfund.crowdfunding.models import Category, Project, RewardTier
 from peerfund.notify.services import notify
@@ -71,7 +69,7 @@ def project_update(*, owner, project: Project, cover=None, **fields) -> Project:
     if "story" in fields:
         fields["story"] = sanitise_rich_text(fields["story"])
     if cover is not None:
-        check_image(cover)
+        cover.name = image_stored_name(cover)  # the ImageField adds projects/%Y/%m/
         project.cover = cover
     for name, value in fields.items():
         setattr(project, name, value.strip() if isinstance(value, str) else value)
@@ -83,8 +81,7 @@ def project_story_image_add(*, owner, project: Project, image) -> str:
     """Store an image for the story (checked like the cover) and add it at the end of
     the story; returns its URL, which the owner may also place elsewhere."""
     _assert_editable(project)
-    check_image(image, field="image")
-    name = default_storage.save(f"projects/story/{project.pk}/{uuid.uuid4().hex}{Path(image.name).suffix.lower()[:5]}", image)
+    name = default_storage.save(f"projects/story/{project.pk}/{image_stored_name(image, field='image')}", image)
     url = default_storage.url(name)
     project.story = sanitise_rich_text(f'{project.story}<p><img src="{url}" alt=""></p>')
     project.save(update_fields=["story", "updated_at"])
