@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from peerfund.accounts.services.identity import verified_identity
 from peerfund.core import clock
 from peerfund.core.audit import audit_record
+from peerfund.core.errors import NotFound
 from peerfund.core.money import format_fen, round_half_up, split_largest_remainder
 from peerfund.core.transitions import transition, transition_many
 from peerfund.crowdfunding.errors import refuse
@@ -63,7 +64,7 @@ def projects_close(*, project_ids: list[int], on: dt.date) -> int:
 def project_close(*, project_id: int, on: dt.date) -> Project:
     """Settle or fail one project whose deadline has passed. Safe to run again."""
     with transaction.atomic():
-        project = Project.objects.select_for_update().select_related("owner").get(pk=project_id)
+        project = Project.objects.select_for_update(of=("self",)).select_related("owner").get(pk=project_id)
         if project.status != Project.Status.FUNDING or project.deadline > on:
             return project
         pledges = list(project.pledges.filter(status=Pledge.Status.ACTIVE).select_related("backer", "tier").order_by("id"))
@@ -130,7 +131,7 @@ def payouts_release(*, project_ids: list[int], on: dt.date) -> int:
     released = 0
     for project_id in project_ids:
         with transaction.atomic():
-            project = Project.objects.select_for_update().select_related("owner").get(pk=project_id)
+            project = Project.objects.select_for_update(of=("self",)).select_related("owner").get(pk=project_id)
             if project.status != Project.Status.SUCCESSFUL:
                 continue
             for payout in project.payouts.select_for_update().order_by("stage"):
@@ -155,8 +156,13 @@ def payout_pay(*, payout_id: int, actor=None) -> Payout:
     """Pay a payout that is due (a second staff member approved its release). The
     final payout is refused while a complaint is open, and completes the project."""
     with transaction.atomic():
+        # The project before its payout (docs/money-core.md, "Lock order"), as
+        # payouts_release and project_default take them.
+        project_id = Payout.objects.filter(pk=payout_id).values_list("project_id", flat=True).first()
+        if project_id is None:
+            raise NotFound(_("No such payout."), "not_found")
+        project = Project.objects.select_for_update(of=("self",)).select_related("owner").get(pk=project_id)
         payout = Payout.objects.select_for_update().get(pk=payout_id)
-        project = Project.objects.select_for_update().select_related("owner").get(pk=payout.project_id)
         if payout.status != Payout.Status.DUE or project.status != Project.Status.SUCCESSFUL:
             raise refuse(_("This payout is not due for release."), "payout.not_due")
         if payout.stage == 2 and _open_complaints(project.pk):
@@ -188,17 +194,20 @@ def project_default(*, staff, project: Project, reason: str) -> Project:
     if not (reason or "").strip():
         raise refuse(_("Say why the owner is in default."), "project.reason", "reason")
     with transaction.atomic():
-        project = Project.objects.select_for_update().select_related("owner").get(pk=project.pk)
+        project = Project.objects.select_for_update(of=("self",)).select_related("owner").get(pk=project.pk)
         if project.status != Project.Status.SUCCESSFUL:
             raise refuse(_("Only a successful project still paying out can be declared in default."), "project.not_successful")
         escrow = escrow_account(project)
-        balance = ledger.accounts_lock([escrow.pk])[escrow.pk].balance_fen
         pledges = list(project.pledges.filter(status=Pledge.Status.SETTLED).exclude(delivery=Pledge.Delivery.RECEIVED).select_related("backer").order_by("id"))
         if not pledges:
             pledges = list(project.pledges.filter(status=Pledge.Status.SETTLED).select_related("backer").order_by("id"))
+        accounts = ledger.user_accounts_many({p.backer_id for p in pledges})
+        # Every account the refund posts to, locked at once in id order (the escrow
+        # alone first, then the backers', would break it: docs/money-core.md, "Lock order").
+        locked = ledger.accounts_lock([escrow.pk, *(accounts[p.backer_id][AccountKind.USER_AVAILABLE].pk for p in pledges)])
+        balance = locked[escrow.pk].balance_fen
         if balance and pledges:
             shares = split_largest_remainder(balance, [p.amount_fen for p in pledges])
-            accounts = ledger.user_accounts_many({p.backer_id for p in pledges})
             legs = [(escrow, -balance)] + [(accounts[p.backer_id][AccountKind.USER_AVAILABLE], share) for p, share in zip(pledges, shares, strict=True) if share]
             custody_move(kind=EntryKind.PLEDGE_REFUND, legs=legs, key=f"project-default:{project.pk}", ref=f"project:{project.pk}", memo=reason)
             for pledge, share in zip(pledges, shares, strict=True):
