@@ -82,6 +82,28 @@ class Instruction(models.Model):
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 
 
+class InstructionLane(models.Model):
+    """One row per (unanswered instruction, custody sub-account it touches): the
+    queue of instructions on each sub-account. An instruction is sent only when no
+    instruction with a lower id still has a row on any of its sub-accounts, so the
+    bank applies them in the order of their ledger entries (see `custody.ordering`).
+    Rows are deleted when the instruction gets its final answer, so the table holds
+    only what is in flight and the look-up is one probe of the (account_no,
+    instruction) index, however large the outbox grows."""
+
+    instruction = models.ForeignKey(Instruction, on_delete=models.CASCADE, related_name="lanes")
+    account_no = models.CharField(max_length=32)
+    # Set when the instruction was held back; the final answer of the one ahead of
+    # it sends the waiting ones (`ordering.lanes_kick`).
+    waiting = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account_no", "instruction"], name="custody_lane_account_instruction")]
+
+    def __str__(self) -> str:
+        return f"{self.account_no} <- {self.instruction_id}"
+
+
 class CallbackLog(models.Model):
     """Every callback that reached us, signed or not, and what we did with it."""
 

@@ -17,6 +17,7 @@ from peerfund.core.alerts import alert_raise
 from peerfund.core.models import Alert
 from peerfund.custody.gateway import FAILED, NOT_FOUND, PROCESSING, SUCCEEDED, CustodianUnavailable, get_custodian, send
 from peerfund.custody.models import Instruction
+from peerfund.custody.ordering import lanes_close, must_wait
 from peerfund.custody.outcomes import outcome_dispatch
 from peerfund.ledger import services as ledger
 from peerfund.ledger.errors import LedgerError
@@ -29,9 +30,14 @@ def _backoff(attempts: int) -> dt.timedelta:
 
 
 def instruction_dispatch(instruction_id: int) -> str:
-    """Send one instruction (again); the bank de-duplicates on the request number."""
+    """Send one instruction (again); the bank de-duplicates on the request number.
+    Held back while an earlier instruction on the same sub-account is unanswered."""
     instruction = Instruction.objects.get(pk=instruction_id)
     if instruction.is_final:
+        return instruction.status
+    if must_wait(instruction):
+        # An earlier instruction on one of its sub-accounts is unanswered: the bank
+        # must see them in order (custody.ordering); that answer sends this one.
         return instruction.status
     try:
         reply = send(get_custodian(), op=instruction.op, request_no=instruction.request_no, payload=instruction.payload)
@@ -77,6 +83,7 @@ def instruction_apply_result(*, request_no: str, status: str, reason: str = "") 
             _fail(instruction, reason)
         else:
             raise ValueError(f"unknown custody status {status!r}")
+        lanes_close(instruction)
         outcome_dispatch(instruction)
         return instruction.status
 

@@ -20,6 +20,7 @@ from peerfund.core.money import MAX_FEN
 from peerfund.custody.gateway import SUCCEEDED, get_custodian
 from peerfund.custody.mapping import Locator, NoCustodyAccount, instruction_for_legs
 from peerfund.custody.models import CustodyAccount, Instruction
+from peerfund.custody.ordering import lanes_open
 from peerfund.ledger import services as ledger
 from peerfund.ledger.chart import AccountKind
 from peerfund.ledger.models import Entry
@@ -58,12 +59,17 @@ def _request_no(prefix: str, key: str) -> str:
     return f"{prefix}-{hashlib.sha256(key.encode()).hexdigest()[:24]}"
 
 
-def enqueue_instructions(ids: list[int]) -> None:
-    """Send these outbox instructions after the current transaction commits."""
+def enqueue_instructions(ids: list[int], *, queued: bool = False) -> None:
+    """Send these outbox instructions after the current transaction commits, by one
+    task. Unless the caller says it has already `queued` them on their sub-accounts
+    (custody.ordering), they are queued here: one read of the new rows, one insert."""
     from peerfund.custody.tasks import custody_dispatch
 
-    if ids:
-        transaction.on_commit(lambda: custody_dispatch(*ids))
+    if not ids:
+        return
+    if not queued:
+        lanes_open(Instruction.objects.filter(pk__in=ids).values_list("pk", "op", "payload"))
+    transaction.on_commit(lambda: custody_dispatch(*ids))
 
 
 def custody_move(*, kind: str, legs: list, key: str, ref: str = "", memo: str = "", actor=None) -> Entry:
@@ -106,7 +112,11 @@ def custody_move_many(specs: list[ledger.EntrySpec]) -> list[Entry]:
             ))
         insert_objects(instructions)
         if fresh:  # COPY returns no ids: read them back by request number
-            enqueue_instructions(list(Instruction.objects.filter(request_no__in=fresh).order_by("pk").values_list("pk", flat=True)))
+            ids = dict(Instruction.objects.filter(request_no__in=fresh).values_list("request_no", "pk"))
+            # Queue each on the sub-accounts it touches, so the bank gets them in
+            # the order of their entries (custody.ordering).
+            lanes_open((ids[i.request_no], i.op, i.payload) for i in instructions)
+            enqueue_instructions(sorted(ids.values()), queued=True)
     return entries
 
 
@@ -130,8 +140,8 @@ def _incoming(*, request_no: str, account: CustodyAccount, amount_fen: int, key:
         )
         if not created and instruction.payload.get("amount_fen") != amount_fen:
             raise CustodyError(_("This deposit key was already used for another amount."), "custody.key_conflict", {"key": key})
-        if created:
-            enqueue_instructions([instruction.pk])
+        if created:  # money from outside waits for nothing (custody.ordering)
+            enqueue_instructions([instruction.pk], queued=True)
     return instruction
 
 
