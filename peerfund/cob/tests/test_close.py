@@ -2,6 +2,7 @@
 resumes at the chunk where it stopped (a year of closes is in test_year.py)."""
 import datetime as dt
 
+import psycopg
 import pytest
 from django.core.management import call_command
 from django.db import OperationalError
@@ -49,6 +50,7 @@ def test_a_crashed_close_resumes_at_the_chunk_where_it_stopped(flaky_step, setti
 
 def test_closing_a_date_again_changes_nothing(disbursed_loan, django_capture_on_commit_callbacks):
     due = RepaymentInstalment.objects.get(loan=disbursed_loan, number=1).due_date
+    clock.travel_to(due + dt.timedelta(days=1))  # the close of a date runs after it
     with django_capture_on_commit_callbacks(execute=True):
         close_run(on=due)
     assert Repayment.objects.filter(loan=disbursed_loan, source="auto").count() == 1
@@ -79,14 +81,17 @@ def test_the_nightly_task_closes_the_day_that_ended(db):
 
 @pytest.fixture
 def racing_step(db):
-    """A chunked step whose first attempt loses a lock race, as PostgreSQL reports one."""
+    """A chunked step whose first attempt loses a lock race, as PostgreSQL reports one
+    (Django's OperationalError raised from psycopg's DeadlockDetected, SQLSTATE 40P01)
+    from a server whose messages are in Chinese (lc_messages=zh_CN)."""
     attempts = []
 
     def run(*, on, ids):
         attempts.append(list(ids))
         if len(attempts) == 1:
             Entry.objects.count()  # work the failed attempt did is rolled back with it
-            raise OperationalError("deadlock detected\nDETAIL: Process 1 waits for ShareLock on transaction 2")
+            cause = psycopg.errors.DeadlockDetected("检测到死锁\n描述: 进程1等待在事务2上的ShareLock")
+            raise OperationalError(str(cause)) from cause
         return len(ids)
 
     registry.close_step(name="test.racing", order=1, items=lambda on: [1, 2])(run)
