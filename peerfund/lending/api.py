@@ -5,12 +5,14 @@ import json
 from decimal import Decimal
 from typing import Annotated
 
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, UploadedFile
 from ninja.decorators import decorate_view
 from ninja.responses import Status
 from pydantic import Field
 
+from peerfund.contracts.selectors import contract_get_for_party
 from peerfund.core import clock
 from peerfund.core.errors import NotFound
 from peerfund.core.idempotency import idempotent
@@ -275,15 +277,24 @@ class InvestmentOut(Schema):
     loan_title: str
     loan_status: str
     principal_fen: int
+    contract_id: int | None = Field(description="The loan contract, or for a bought claim the transfer agreement: GET /loans/contracts/{id}")
     receivables: list[ReceivableOut]
+
+
+def _contract_id(investment: Investment) -> int | None:
+    if investment.contract_id:
+        return investment.contract_id
+    purchase = getattr(investment, "purchase", None) if investment.bought_from_id else None
+    return purchase.contract_id if purchase else None
 
 
 @router.get("/investments/mine", response=list[InvestmentOut], summary="My investments and the state of every receivable")
 def my_investments(request):
-    investments = Investment.objects.filter(investor=request.user).select_related("loan").prefetch_related("receivables")[:200]
+    investments = Investment.objects.filter(investor=request.user).select_related("loan", "purchase").prefetch_related("receivables")[:200]
     return [
         InvestmentOut(
             id=inv.pk, loan_id=inv.loan_id, loan_title=inv.loan.title, loan_status=inv.loan.status, principal_fen=inv.principal_fen,
+            contract_id=_contract_id(inv),
             receivables=[ReceivableOut(number=r.number, due_date=r.due_date.isoformat(), principal_fen=r.principal_fen, interest_fen=r.interest_fen,
                                        received_fen=r.received_fen, status=r.status) for r in inv.receivables.all()],
         )
@@ -383,3 +394,13 @@ def claim_purchase(request, listing_id: Id, payload: ClaimBuyIn):
     purchase = claim_buy(buyer=request.user, listing_id=listing_id, principal_fen=payload.principal_fen, trade_password=payload.trade_password,
                          key=request.idempotency_key)
     return Status(201, PurchaseOut(id=purchase.pk, principal_fen=purchase.principal_fen, price_fen=purchase.price_fen, investment_id=purchase.investment_id))
+
+
+@router.get("/contracts/{int:contract_id}", response={200: None}, summary="A contract of mine as PDF (loan contract or claim transfer agreement)",
+            openapi_extra={"responses": {200: {"description": "The signed contract", "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}})
+def contract_download(request, contract_id: Id):
+    """For the contract's parties only — the investor and the borrower of a loan
+    contract, the seller and the buyer of a claim transfer — and loan staff; anyone
+    else gets a 404."""
+    contract = contract_get_for_party(request.user, contract_id, staff=request.user.has_perm("backoffice.review_loans"))
+    return FileResponse(contract.pdf.open("rb"), content_type="application/pdf", filename=f"contract-{contract.pk}.pdf")

@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from peerfund.contracts.models import Contract
+from peerfund.contracts.selectors import contract_get_for_party
 from peerfund.core.errors import ApplicationError
 from peerfund.core.forms import add_application_error
 from peerfund.core.masking import mask_name
@@ -149,7 +149,7 @@ def my_applications(request):
 
 
 def _my_investments_page(request, bound=None, status=200):
-    investments = Investment.objects.filter(investor=request.user).select_related("loan", "contract", "purchase").prefetch_related(*FLOW_PREFETCH)[:100]
+    investments = Investment.objects.filter(investor=request.user).select_related("loan", "contract", "purchase__contract").prefetch_related(*FLOW_PREFETCH)[:100]
     rows = [
         {"investment": inv, "listing": next((listing for listing in inv.listings.all() if listing.status == "listed"), None),
          "returns": investment_returns(inv),
@@ -251,12 +251,7 @@ def repay(request, loan_id: int, kind: str):
 
 @login_required
 def contract_pdf(request, contract_id: int):
-    """A contract for its lender, its borrower, or loan staff; anyone else gets a 404."""
-    contract = Contract.objects.select_related("investment__loan").filter(pk=contract_id).first()
-    investment = getattr(contract, "investment", None) if contract else None
-    allowed = investment is not None and (
-        request.user.pk in (investment.investor_id, investment.loan.borrower_id) or request.user.has_perm("backoffice.review_loans")
-    )
-    if not allowed:
-        raise Http404
+    """A contract for its parties — the lender and the borrower of a loan contract, the
+    seller and the buyer of a claim transfer — or loan staff; anyone else gets a 404."""
+    contract = contract_get_for_party(request.user, contract_id, staff=request.user.has_perm("backoffice.review_loans"))
     return FileResponse(contract.pdf.open("rb"), content_type="application/pdf", filename=f"contract-{contract.pk}.pdf")
