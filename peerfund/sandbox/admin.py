@@ -5,7 +5,7 @@ from peerfund.sandbox.models import BankAccount, BankCallback, BankFaults, BankJ
 
 @admin.register(BankFaults)
 class BankFaultsAdmin(admin.ModelAdmin):
-    list_display = ("id", "async_callbacks", "duplicate_callbacks", "reorder_callbacks", "lose_next_callbacks", "reject_next_requests")
+    list_display = ("id", "async_callbacks", "duplicate_callbacks", "reorder_callbacks", "lose_next_callbacks", "reject_next_requests", "chaos_seed")
 
 
 @admin.register(BankAccount)

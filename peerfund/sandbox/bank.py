@@ -9,6 +9,7 @@ delayed or reordered callbacks.
 """
 import datetime as dt
 import json
+import random
 import secrets
 import time
 from typing import Any
@@ -45,6 +46,23 @@ def faults() -> BankFaults:
 def _take_one(counter: str) -> bool:
     """Atomically use up one unit of a 'next N' fault counter."""
     return BankFaults.objects.filter(id=1, **{f"{counter}__gt": 0}).update(**{counter: F(counter) - 1}) == 1
+
+
+def _chaos_rng(switches: BankFaults) -> random.Random:
+    """The generator for the next random fault: seeded by (seed, draw number), the
+    number counted in the database, so the same calls in the same order meet the
+    same faults, in process or over HTTP."""
+    BankFaults.objects.filter(id=1).update(chaos_draws=F("chaos_draws") + 1)
+    draw = BankFaults.objects.filter(id=1).values_list("chaos_draws", flat=True).get()
+    return random.Random(f"{switches.chaos_seed}:{draw}")
+
+
+def _chaos(switches: BankFaults, pct_field: str) -> bool:
+    """Whether a random fault strikes (never when no seed is set or its chance is 0)."""
+    pct = getattr(switches, pct_field)
+    if switches.chaos_seed is None or not pct:
+        return False
+    return _chaos_rng(switches).random() * 100 < pct
 
 
 def _apply_lines(lines: list[tuple[str, str, int]], *, request_no: str, op: str, business_date: dt.date) -> None:
@@ -132,9 +150,9 @@ class SandboxBank:
         return self._process("batch_transfer", request_no, list(items))
 
     def _process(self, op: str, request_no: str, items: list[dict[str, Any]]) -> Reply:
-        if _take_one("lose_next_requests"):
-            raise CustodianUnavailable("sandbox bank: the request timed out before reaching the bank")
         switches = faults()
+        if _take_one("lose_next_requests") or _chaos(switches, "chaos_lose_request_pct"):
+            raise CustodianUnavailable("sandbox bank: the request timed out before reaching the bank")
         if switches.latency_ms:
             time.sleep(switches.latency_ms / 1000)
         business_date = clock.business_date()
@@ -143,7 +161,8 @@ class SandboxBank:
             if prior is not None:
                 return Reply(request_no, prior.status, prior.reason)
             status, reason = SUCCEEDED, ""
-            if _take_one("reject_next_requests"):
+            reject_ops = {o.strip() for o in switches.chaos_reject_ops.split(",") if o.strip()}
+            if _take_one("reject_next_requests") or ((not reject_ops or op in reject_ops) and _chaos(switches, "chaos_reject_pct")):
                 status, reason = FAILED, switches.reject_reason
             else:
                 try:
@@ -154,16 +173,22 @@ class SandboxBank:
             BankRequest.objects.create(
                 request_no=request_no, op=op, payload={"items": items}, status=status, reason=reason, business_date=business_date
             )
-            if switches.async_callbacks:
+            answer_later = switches.async_callbacks or _chaos(switches, "chaos_async_pct")
+            if answer_later:
                 self._queue_callback(switches, request_no, status, reason)
-                return Reply(request_no, PROCESSING)
-        return Reply(request_no, status, reason)
+        if _chaos(switches, "chaos_lose_reply_pct"):
+            # Applied and remembered by the bank; the platform never hears the reply.
+            raise CustodianUnavailable("sandbox bank: the reply was lost on the way back")
+        return Reply(request_no, PROCESSING) if answer_later else Reply(request_no, status, reason)
 
     def _queue_callback(self, switches: BankFaults, request_no: str, status: str, reason: str) -> None:
         body = json.dumps({"request_no": request_no, "status": status, "reason": reason}, sort_keys=True)
-        deliver_after = clock.now() + dt.timedelta(seconds=switches.callback_delay_seconds)
-        copies = 2 if switches.duplicate_callbacks else 1
-        lost = _take_one("lose_next_callbacks")
+        delay = switches.callback_delay_seconds
+        if switches.chaos_seed is not None and switches.chaos_callback_delay_max_seconds:
+            delay += _chaos_rng(switches).randint(0, switches.chaos_callback_delay_max_seconds)
+        deliver_after = clock.now() + dt.timedelta(seconds=delay)
+        copies = 2 if switches.duplicate_callbacks or _chaos(switches, "chaos_duplicate_callback_pct") else 1
+        lost = _take_one("lose_next_callbacks") or _chaos(switches, "chaos_lose_callback_pct")
         for _ in range(copies):
             BankCallback.objects.create(
                 request_no=request_no,
@@ -231,8 +256,11 @@ class SandboxBank:
 def deliver_callbacks(*, limit: int = 200) -> int:
     """Send due callbacks to the platform; returns how many were delivered. In HTTP
     mode they are POSTed to PEERFUND_CALLBACK_URL, otherwise handed over in process."""
-    order = "-id" if faults().reorder_callbacks else "id"
+    switches = faults()
+    order = "-id" if switches.reorder_callbacks else "id"
     due = list(BankCallback.objects.filter(status=BankCallback.Status.PENDING, deliver_after__lte=clock.now()).order_by(order)[:limit])
+    if switches.chaos_seed is not None and switches.chaos_reorder_callbacks:
+        _chaos_rng(switches).shuffle(due)
     delivered = 0
     for callback in due:
         body = callback.body.encode()

@@ -84,6 +84,20 @@ class BankFaults(models.Model):
     lose_next_requests = models.PositiveIntegerField(default=0, help_text="time out before the bank sees the request")
     reject_next_requests = models.PositiveIntegerField(default=0)
     reject_reason = models.CharField(max_length=120, default="BANK_REJECTED: risk control at the bank")
+    # Random faults for soak runs (`manage.py custody_soak`): with a seed set, each
+    # request or callback meets each fault with the given chance, drawn from a
+    # generator seeded by (seed, draw number), so a run can be replayed exactly.
+    chaos_seed = models.BigIntegerField(null=True, blank=True, help_text="random faults on; the same seed replays the same faults")
+    chaos_draws = models.PositiveBigIntegerField(default=0, help_text="draws made so far with this seed")
+    chaos_lose_request_pct = models.PositiveSmallIntegerField(default=0, help_text="% of requests timing out before the bank sees them")
+    chaos_lose_reply_pct = models.PositiveSmallIntegerField(default=0, help_text="% of requests the bank applies whose reply is lost")
+    chaos_reject_pct = models.PositiveSmallIntegerField(default=0, help_text="% of requests rejected by the bank's risk control")
+    chaos_reject_ops = models.CharField(max_length=120, blank=True, help_text="operations that may be rejected at random, comma-separated (empty: all)")
+    chaos_async_pct = models.PositiveSmallIntegerField(default=0, help_text="% of requests answered 'processing', confirmed later by callback")
+    chaos_lose_callback_pct = models.PositiveSmallIntegerField(default=0)
+    chaos_duplicate_callback_pct = models.PositiveSmallIntegerField(default=0)
+    chaos_callback_delay_max_seconds = models.PositiveIntegerField(default=0, help_text="each callback is delayed by up to this much")
+    chaos_reorder_callbacks = models.BooleanField(default=False, help_text="deliver due callbacks in a random order")
 
     class Meta:
         verbose_name_plural = "bank faults"
