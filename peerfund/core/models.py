@@ -93,8 +93,8 @@ class OperationSwitch(models.Model):
 
     class Operation(models.TextChoices):
         SIGNUPS = "signups", _("Sign-ups")
-        BIDS = "bids", _("Bids")
-        PLEDGES = "pledges", _("Pledges")
+        BIDS = "bids", _("Bidding")
+        PLEDGES = "pledges", _("Pledging")
         WITHDRAWALS = "withdrawals", _("Withdrawals")
 
     operation = models.CharField(max_length=20, choices=Operation.choices, unique=True)

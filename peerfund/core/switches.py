@@ -100,9 +100,9 @@ def switches_list() -> list[OperationSwitch]:
 def switch_check(*, switch: OperationSwitch, pause: bool) -> None:
     """Refuses asking to pause what is paused, or to resume what is open."""
     if pause and switch.paused:
-        raise Conflict(_("%(operation)s are already paused.") % {"operation": switch.get_operation_display()}, "switch.already_paused")
+        raise Conflict(_("%(operation)s: already paused.") % {"operation": switch.get_operation_display()}, "switch.already_paused")
     if not pause and not switch.paused:
-        raise Conflict(_("%(operation)s are not paused.") % {"operation": switch.get_operation_display()}, "switch.not_paused")
+        raise Conflict(_("%(operation)s: not paused, nothing to resume.") % {"operation": switch.get_operation_display()}, "switch.not_paused")
 
 
 def switch_set(*, switch_id: int, pause: bool, reason: str, requested_by, approved_by) -> OperationSwitch:

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             name='OperationSwitch',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('operation', models.CharField(choices=[('signups', 'Sign-ups'), ('bids', 'Bids'), ('pledges', 'Pledges'), ('withdrawals', 'Withdrawals')], max_length=20, unique=True)),
+                ('operation', models.CharField(choices=[('signups', 'Sign-ups'), ('bids', 'Bidding'), ('pledges', 'Pledging'), ('withdrawals', 'Withdrawals')], max_length=20, unique=True)),
                 ('paused', models.BooleanField(default=False)),
                 ('reason', models.CharField(blank=True, max_length=300)),
                 ('changed_at', models.DateTimeField(blank=True, null=True)),
