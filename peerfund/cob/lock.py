@@ -21,7 +21,7 @@ import socket
 import threading
 from collections.abc import Iterator
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,7 +76,8 @@ def _alive(holder: str) -> bool:
 def _open_lock_connection():
     """A connection of the lock's own, so nothing the run does to its connections (a
     worker closing old ones, a transaction rolled back) can drop the lock."""
-    lock_connection = type(connection)({**connection.settings_dict}, alias=connection.alias)
+    default = connections[DEFAULT_DB_ALIAS]
+    lock_connection = type(default)({**default.settings_dict}, alias=DEFAULT_DB_ALIAS)
     lock_connection.ensure_connection()
     lock_connection.set_autocommit(True)
     return lock_connection

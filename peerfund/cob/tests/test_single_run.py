@@ -115,3 +115,52 @@ def test_until_does_not_move_the_clock_in_production(one_step):
     assert one_step == [] and not StepRun.objects.exists()
     call_command("cob", "--until", (today + dt.timedelta(days=1)).isoformat())  # the demo still may
     assert one_step == [today, today + dt.timedelta(days=1)]
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_closes_at_once_on_postgresql_the_second_exits_naming_the_first(monkeypatch):
+    """A close runs in this process (held inside its step); `manage.py cob` started in
+    another process meanwhile exits with status 1 naming this process, and changes
+    nothing; the first close finishes."""
+    import os
+    import sys
+    import threading
+
+    from django.conf import settings
+
+    started, release, outcome = threading.Event(), threading.Event(), {}
+    monkeypatch.setattr(registry, "_STEPS", {})
+
+    def held(*, on):
+        started.set()
+        assert release.wait(timeout=120)
+        return 1
+
+    registry.close_step(name="test.held", order=1)(held)
+
+    def first_close():
+        try:
+            outcome["runs"] = close_run(on=clock.business_date(), source="command")
+        except Exception as error:  # noqa: BLE001 (reported by the assertion below)
+            outcome["error"] = error
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=first_close)
+    first.start()
+    try:
+        assert started.wait(timeout=60)
+        db = connection.settings_dict
+        url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        second = subprocess.run(  # noqa: S603 (our own interpreter and command)
+            [sys.executable, "manage.py", "cob", "--date", clock.business_date().isoformat()],
+            env={**os.environ, "DATABASE_URL": url}, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=120,
+        )
+    finally:
+        release.set()
+        first.join(timeout=120)
+    assert second.returncode == 1, second.stderr
+    assert f"{socket.gethostname()}:{os.getpid()}" in second.stderr and "since" in second.stderr and "close_running" in second.stderr
+    assert "error" not in outcome and StepRun.objects.get(step="test.held").status == "done"
+    assert list(CloseRun.objects.values_list("status", flat=True)) == ["done"]
