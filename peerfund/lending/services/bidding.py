@@ -7,8 +7,8 @@ statements whatever its size:
 
 1. `bids_screen`, without locks: replayed keys, the loan, the investors' state and
    risk level, the amount rules, and the risk rules for all of them at once;
-2. `bids_place`, one transaction: it locks the investors' available accounts
-   (ascending id), decides every bid in arrival order against the loan's remaining
+2. `bids_place`, one transaction: it holds the loan's row shared, locks the
+   investors' available accounts (ascending id), decides every bid in arrival order against the loan's remaining
    amount, the per-investor cap and each investor's balance, writes the bids and
    their freezes (ledger and custodian, `custody_move_many`), and takes the amount
    from the loan last, with one guarded UPDATE.
@@ -36,7 +36,7 @@ from peerfund.core.errors import Conflict, NotFound
 from peerfund.core.money import format_fen
 from peerfund.core.transitions import transition
 from peerfund.custody.models import CustodyAccount
-from peerfund.custody.services import custody_move, custody_move_many
+from peerfund.custody.services import custody_move_many
 from peerfund.ledger import services as ledger
 from peerfund.ledger.chart import AccountKind, EntryKind
 from peerfund.lending.models import RISK_LEVELS, Bid, Loan
@@ -183,15 +183,27 @@ _TAKE_SQL = (
 )
 
 
+def _share_loan(loan_id: int) -> None:
+    """Hold the loan's row shared (PostgreSQL's FOR KEY SHARE, which Django's
+    select_for_update cannot ask for): another batch may still take from the loan,
+    but a transaction holding it FOR UPDATE (failing or disbursing it) is waited for
+    before any investor's account is locked. SQLite serialises writers anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM lending_loan WHERE id = %s FOR KEY SHARE", [loan_id])
+
+
 def bids_place(loan_id: int, requests: list[BidRequest]) -> list[Bid | Exception]:
     """Second stage: place screened bids in one transaction. Under the locks it looks
     for their keys again (a batch that ran meanwhile may have placed one), then
     decides each bid in order against what is left, the per-investor cap and the
     investor's balance.
 
-    The loan's row is the one every bidder wants, so it is taken last: the batch
-    decides on the remaining amount it read, writes everything, and only then takes
-    the amount with one guarded UPDATE, holding the row from there to the commit.
+    The loan's row is the one every bidder wants, so it is held exclusively only at
+    the end: the batch holds it shared (`_share_loan`, before the accounts, as the
+    lock order wants), decides on the remaining amount it read, writes everything,
+    and only then takes the amount with one guarded UPDATE, holding the row
+    exclusively from there to the commit.
     If another process's batch took so much meanwhile that the guard fails, the batch
     runs again with the loan's row locked from the start."""
     try:
@@ -205,9 +217,17 @@ def _place(loan_id: int, requests: list[BidRequest], *, lock_loan_first: bool) -
     investors = {r.investor.pk for r in requests}
     accounts = ledger.user_accounts_many(investors)
     with transaction.atomic():
-        locked = ledger.accounts_lock(accounts[pk][AccountKind.USER_AVAILABLE].pk for pk in investors)
+        # The loan before the accounts (docs/money-core.md, "Lock order"). A batch
+        # holds it shared first (FOR KEY SHARE, which other batches' guarded UPDATEs
+        # do not wait for, but loan_fail's FOR UPDATE does), and exclusively only from
+        # its UPDATE at the end; on a retry it holds it exclusively from the start.
         loans = Loan.objects.select_related("product")
-        loan = (loans.select_for_update(of=("self",)) if lock_loan_first else loans).get(pk=loan_id)
+        if lock_loan_first:
+            loan = loans.select_for_update(of=("self",)).get(pk=loan_id)
+        else:
+            _share_loan(loan_id)
+            loan = loans.get(pk=loan_id)
+        locked = ledger.accounts_lock(accounts[pk][AccountKind.USER_AVAILABLE].pk for pk in investors)
         placed = list(_bids_with_keys(requests))
         already_rows = (
             Bid.objects.filter(loan=loan, investor_id__in=investors).exclude(status=Bid.Status.RELEASED)
@@ -271,7 +291,7 @@ def bids_place_batch(loan_id: int, requests: list[BidRequest]) -> list[Bid | Exc
 
 def _retrying(stage):
     """Run a stage again when a batch of another process raced it to the same new
-    key, or a failing loan's transaction deadlocked with it: the repeat sees what won."""
+    key (or, as a last defence, lost a lock race): the repeat sees what won."""
 
     def run(requests: list[BidRequest]):
         for attempt in range(3):
@@ -314,19 +334,27 @@ def loan_fail(*, loan: Loan, reason: str) -> Loan:
     """A loan that did not fill by its deadline (or was refused at full review) fails:
     every frozen bid is released back to its investor. Safe to run again."""
     with transaction.atomic():
-        loan = Loan.objects.select_for_update().get(pk=loan.pk)
+        # FOR UPDATE, not no_key: it must wait for the bid batches holding the loan
+        # FOR KEY SHARE, and they for it, before anyone locks an investor's account.
+        loan = Loan.objects.select_for_update(of=("self",)).get(pk=loan.pk)
         if loan.status != Loan.Status.FAILED:
             transition(loan, Loan.Status.FAILED, reason=reason)
-        for bid in Bid.objects.filter(loan=loan, status=Bid.Status.FROZEN).select_related("investor").order_by("id"):
-            accounts = ledger.user_accounts(bid.investor)
-            custody_move(
-                kind=EntryKind.UNFREEZE,
-                legs=[(accounts[AccountKind.USER_FROZEN], -bid.amount_fen), (accounts[AccountKind.USER_AVAILABLE], bid.amount_fen)],
-                key=f"bid-release:{bid.pk}",
-                ref=f"bid:{bid.pk}",
-                memo=f"loan {loan.pk} failed",
-            )
-            Bid.objects.filter(pk=bid.pk).update(status=Bid.Status.RELEASED)
+        bids = list(Bid.objects.filter(loan=loan, status=Bid.Status.FROZEN).order_by("id"))
+        if bids:
+            # All the investors' accounts in one lock, in id order (bid by bid would
+            # lock them in bid order).
+            accounts = ledger.user_accounts_many({bid.investor_id for bid in bids})
+            custody_move_many([
+                ledger.EntrySpec(
+                    kind=EntryKind.UNFREEZE,
+                    legs=[(accounts[bid.investor_id][AccountKind.USER_FROZEN], -bid.amount_fen), (accounts[bid.investor_id][AccountKind.USER_AVAILABLE], bid.amount_fen)],
+                    key=f"bid-release:{bid.pk}",
+                    ref=f"bid:{bid.pk}",
+                    memo=f"loan {loan.pk} failed",
+                )
+                for bid in bids
+            ])
+            Bid.objects.filter(pk__in=[bid.pk for bid in bids]).update(status=Bid.Status.RELEASED)
     return loan
 
 

@@ -53,6 +53,9 @@ def loans_mark_overdue(*, loan_ids: list[int], on: dt.date) -> int:
         .select_related("loan__product", "loan__borrower").order_by("loan_id", "number")
     )
     with transaction.atomic():
+        # Their loans first, in id order, then the instalments (docs/money-core.md,
+        # "Lock order"): a borrower repaying meanwhile holds the loan before its instalments.
+        list(Loan.objects.select_for_update(of=("self",)).filter(pk__in=open_ones.values("loan_id")).order_by("pk").values_list("pk", flat=True))
         changed, turned = [], []
         for instalment in open_ones.select_for_update(of=("self",)):
             product = instalment.loan.product

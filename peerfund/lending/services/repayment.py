@@ -282,13 +282,18 @@ def _tell_investors(loans_paid: list[tuple[Loan, Repayment, dict[int, int]]]) ->
 
 
 def _lock_repaying(loan_id: int, borrower=None) -> Loan:
-    """The borrower's loan, locked, if it is repaying or written off (being recovered)."""
+    """The borrower's loan, locked before anything else (docs/money-core.md, "Lock
+    order"); whether it is still repayable is checked after the key (_assert_repayable)."""
     loan = Loan.objects.select_for_update(of=("self",)).select_related("borrower", "product").filter(pk=loan_id).first()
     if loan is None or (borrower is not None and loan.borrower_id != borrower.pk):
         raise NotFound(_("No such loan."), "not_found")
+    return loan
+
+
+def _assert_repayable(loan: Loan) -> None:
+    """Refuse unless the loan is repaying or written off (being recovered)."""
     if loan.status not in Loan.REPAYABLE:
         raise Conflict(_("This loan has nothing left to repay."), "repay.settled")
-    return loan
 
 
 def _borrower_gate(borrower, loan_id: int, trade_password: str) -> None:
@@ -314,10 +319,13 @@ def loan_repay(*, borrower, loan_id: int, amount_fen: int | None, trade_password
     on (loan, key)."""
     _borrower_gate(borrower, loan_id, trade_password)
     with transaction.atomic():
+        # The key is looked up under the loan's lock: a double submission waits for
+        # the first to commit, then finds its repayment and returns it.
+        loan = _lock_repaying(loan_id, borrower)
         existing = _replayed(loan_id, key, lambda r: amount_fen is None or r.amount_fen == amount_fen)
         if existing is not None:
             return existing
-        loan = _lock_repaying(loan_id, borrower)
+        _assert_repayable(loan)
         today = clock.business_date()
         payable = payable_now(loan, today)
         owed = sum(i.owed_fen for i in payable)
@@ -486,10 +494,13 @@ def loan_prepay(*, borrower, loan_id: int, principal_fen: int | None, mode: str,
     rebuilt from the new schedule. Idempotent on (loan, key)."""
     _borrower_gate(borrower, loan_id, trade_password)
     with transaction.atomic():
+        # The key is looked up under the loan's lock: a double submission waits for
+        # the first to commit, then finds its repayment and returns it.
+        loan = _lock_repaying(loan_id, borrower)
         existing = _replayed(loan_id, key, lambda r: principal_fen is None or r.principal_fen == principal_fen)
         if existing is not None:
             return existing
-        loan = _lock_repaying(loan_id, borrower)
+        _assert_repayable(loan)
         today = clock.business_date()
         quote = prepayment_quote(loan=loan, principal_fen=principal_fen, mode=mode, on=today)
         available = ledger.user_accounts(borrower)[AccountKind.USER_AVAILABLE].balance_fen

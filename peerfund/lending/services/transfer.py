@@ -141,7 +141,7 @@ def claim_list(*, seller, investment_id: int, principal_fen: int | None, discoun
 
 def claim_withdraw(*, listing: ClaimListing, reason: str, actor=None) -> None:
     with transaction.atomic():
-        listing = ClaimListing.objects.select_for_update().get(pk=listing.pk)
+        listing = ClaimListing.objects.select_for_update(of=("self",)).get(pk=listing.pk)
         if listing.status == ClaimListing.Status.LISTED:
             listing.reason = reason
             transition(listing, ClaimListing.Status.WITHDRAWN, actor=actor, reason=reason, fields=("reason",))
@@ -166,21 +166,40 @@ def _split_receivables(seller_investment: Investment, buyer_investment: Investme
     )
 
 
+def _purchase_replayed(buyer, key: str, listing_id: int, principal_fen: int) -> ClaimPurchase | None:
+    """The purchase already made with this key (a retry), if any; a key reused for
+    another purchase is a conflict."""
+    existing = ClaimPurchase.objects.filter(buyer=buyer, key=key).first()
+    if existing is not None and (existing.listing_id != listing_id or existing.principal_fen != principal_fen):
+        raise Conflict(_("This purchase key was already used for another purchase."), "transfer.key_conflict")
+    return existing
+
+
 def claim_buy(*, buyer, listing_id: int, principal_fen: int, trade_password: str, key: str) -> ClaimPurchase:
     """Buy `principal_fen` of a listed claim. Idempotent on (buyer, key)."""
-    existing = ClaimPurchase.objects.filter(buyer=buyer, key=key).first()
+    existing = _purchase_replayed(buyer, key, listing_id, principal_fen)
     if existing is not None:
-        if existing.listing_id != listing_id or existing.principal_fen != principal_fen:
-            raise Conflict(_("This purchase key was already used for another purchase."), "transfer.key_conflict")
         return existing
-    if not ClaimListing.objects.filter(pk=listing_id).exists():
+    loan_id = ClaimListing.objects.filter(pk=listing_id).values_list("investment__loan_id", flat=True).first()
+    if loan_id is None:
         raise NotFound(_("No such claim."), "not_found")
     user_assert_can_move_money(user=buyer, trade_password=trade_password)
     today = clock.business_date()
     with transaction.atomic():
-        listing = ClaimListing.objects.select_for_update().select_related("investment__loan__product", "seller").get(pk=listing_id)
-        investment, loan = listing.investment, listing.investment.loan
-        product = loan.product
+        # The loan, then its listing; the receivables split below are the loan's
+        # children, which every writer of them reaches through the loan's lock; the
+        # ledger accounts last (docs/money-core.md, "Lock order"). Named with of= so
+        # the product and the seller's user row, shared with other loans and actions,
+        # are not locked too.
+        loan = Loan.objects.select_for_update(of=("self",)).select_related("product").get(pk=loan_id)
+        listing = ClaimListing.objects.select_for_update(of=("self",)).select_related("investment", "seller").get(pk=listing_id)
+        # Looked up again under the locks: a double submission waits for the first
+        # and returns its purchase.
+        existing = _purchase_replayed(buyer, key, listing_id, principal_fen)
+        if existing is not None:
+            return existing
+        investment, product = listing.investment, loan.product
+        investment.loan = loan
         if listing.status != ClaimListing.Status.LISTED or listing.expires_on < today:
             raise _refuse(_("This claim is no longer for sale."), "transfer.closed")
         if listing.seller_id == buyer.pk:
