@@ -126,7 +126,10 @@ class LockedAccount(NamedTuple):
 
 def accounts_lock(account_ids) -> dict[int, LockedAccount]:
     """Lock these accounts (ascending id, so concurrent posts cannot deadlock) and
-    return their current balances. Call inside a transaction."""
+    return their current balances. Call inside a transaction, with every account the
+    use case will post to: `post_many` then re-locks rows already held, which waits
+    for nobody, whereas an account first locked there with a lower id than one held
+    breaks the lock order (docs/money-core.md, "Lock order")."""
     locked = Account.objects.select_for_update().filter(pk__in=set(account_ids)).order_by("pk")
     return {pk: LockedAccount(*row) for pk, *row in locked.values_list("pk", "kind", "balance_fen", "may_go_negative")}
 
