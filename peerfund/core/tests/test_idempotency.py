@@ -58,7 +58,7 @@ def test_call_still_in_progress_is_a_conflict(investor, api_client_for):
 
 def test_failed_business_rule_is_stored_and_replayed(investor, api_client_for):
     client = api_client_for(investor)
-    first = _post(client, {"amount_fen": 0}, key="bad")
-    again = _post(client, {"amount_fen": 0}, key="bad")
+    first = _post(client, {"amount_fen": 1}, key="bad")
+    again = _post(client, {"amount_fen": 1}, key="bad")
     assert first.status_code == again.status_code == 400
     assert first.json()["code"] == again.json()["code"] == "deposit.amount"

@@ -138,6 +138,8 @@ def pledge_cancel(*, backer, pledge: Pledge) -> Pledge:
         pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
         if pledge.backer_id != backer.pk:
             raise NotFound(_("No such pledge."), "not_found")
+        if pledge.status == Pledge.Status.CANCELLED:
+            return pledge  # a repeat of a cancel that already went through (a retry after a lost answer)
         if pledge.status != Pledge.Status.ACTIVE or not _open(project):
             raise refuse(_("Only a pledge on a project still funding can be cancelled."), "pledge.not_cancellable")
         pledge_release(pledge, Pledge.Status.CANCELLED, actor=backer, reason="cancelled by the backer")
