@@ -1,5 +1,6 @@
 """The daily close fanned out to two huey consumers on Redis: the chunks of its steps
 run in both processes, and the result is the same as a close in one process."""
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from huey.storage import RedisStorage
 
 from peerfund.cob.models import ChunkDone
 from peerfund.cob.services import close_run
+from peerfund.core import clock
 from peerfund.custody.models import Instruction
 from peerfund.custody.services import platform_accounts_open
 from peerfund.lending.models import Loan, LoanProduct, Repayment, RepaymentInstalment
@@ -30,10 +32,6 @@ LOANS = 6
 
 
 def _loans_due(make_user, staff_with) -> list[Loan]:
-    import datetime as dt
-
-    from peerfund.core import clock
-
     platform_accounts_open()
     product = LoanProduct.objects.create(
         name="fan-out", min_amount_fen=10_000, max_amount_fen=10**9, terms_months=[3], method=Method.EQUAL_INSTALMENT,
@@ -71,6 +69,7 @@ def test_two_consumers_share_the_chunks_of_a_close(make_user, staff_with, settin
     settings.PEERFUND_COB_CHUNK = 1
     loans = _loans_due(make_user, staff_with)
     due = RepaymentInstalment.objects.get(loan=loans[0], number=1).due_date
+    clock.travel_to(due + dt.timedelta(days=1))  # a date is closed once it has ended
     name = f"peerfund-test-{uuid.uuid4().hex[:8]}"
     db = connection.settings_dict
     env = {
