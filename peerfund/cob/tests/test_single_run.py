@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 
 from peerfund.cob import registry
 from peerfund.cob.lock import ADVISORY_KEY, CloseAlreadyRunning, _open_lock_connection
@@ -51,8 +52,9 @@ def another_close_running(db):
 def test_a_second_close_names_the_one_running_and_exits_non_zero(one_step, another_close_running):
     with pytest.raises(CommandError) as refused:
         call_command("cob", "--date", clock.business_date().isoformat())
-    message = str(refused.value)
-    assert another_close_running.holder in message and "nightly" in message and "2026-11-24" in message and "since" in message
+    message = str(refused.value)  # in the operator's language: check the facts it names
+    since = timezone.localtime(another_close_running.started_at).strftime("%Y-%m-%d %H:%M:%S")
+    assert another_close_running.holder in message and "nightly" in message and "2026-11-24" in message and since in message
     assert "[close_running]" in message
     assert one_step == [] and not StepRun.objects.exists()
 
@@ -97,8 +99,10 @@ def test_each_close_records_who_ran_it(one_step):
 def test_a_future_date_is_refused_before_anything_is_debited(disbursed_loan):
     due = RepaymentInstalment.objects.get(loan=disbursed_loan, number=1).due_date
     assert due > clock.business_date()
-    with pytest.raises(CommandError, match=f"{due} cannot be closed yet.*{clock.business_date()}"):
+    with pytest.raises(CommandError) as command_refused:
         call_command("cob", "--date", due.isoformat())
+    message = str(command_refused.value)
+    assert str(due) in message and str(clock.business_date()) in message and "[close_date_in_future]" in message
     with pytest.raises(CloseDateInFuture) as refused:
         close_run(on=clock.business_date() + dt.timedelta(days=1))
     assert refused.value.code == "close_date_in_future" and refused.value.status == 400
@@ -161,6 +165,7 @@ def test_two_closes_at_once_on_postgresql_the_second_exits_naming_the_first(monk
         release.set()
         first.join(timeout=120)
     assert second.returncode == 1, second.stderr
-    assert f"{socket.gethostname()}:{os.getpid()}" in second.stderr and "since" in second.stderr and "close_running" in second.stderr
+    since = timezone.localtime(CloseRun.objects.get().started_at).strftime("%Y-%m-%d %H:%M:%S")
+    assert f"{socket.gethostname()}:{os.getpid()}" in second.stderr and since in second.stderr and "[close_running]" in second.stderr
     assert "error" not in outcome and StepRun.objects.get(step="test.held").status == "done"
     assert list(CloseRun.objects.values_list("status", flat=True)) == ["done"]
