@@ -2,8 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from peerfund.core.errors import ApplicationError
-from peerfund.custody.soak import soak_run
+from peerfund.custody.soak import SoakNeedsEmptyDatabase, soak_run
 
 
 class Command(BaseCommand):
@@ -22,8 +21,8 @@ class Command(BaseCommand):
             raise CommandError("--ops must be a positive number")
         try:
             result = soak_run(ops=ops, seed=seed)
-        except ApplicationError as exc:
-            raise CommandError(exc.message) from exc
+        except SoakNeedsEmptyDatabase as exc:
+            raise CommandError(str(exc)) from exc
         done = ", ".join(f"{k} {v}" for k, v in sorted(result.done.items()))
         refused = ", ".join(f"{k} {v}" for k, v in sorted(result.refused.items())) or "none"
         self.stdout.write(f"Soak seed {seed}, {ops} operations: done {done}; refused {refused}")
