@@ -12,6 +12,7 @@ import logging
 from django.http import Http404, JsonResponse
 from django.urls import re_path
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
@@ -51,6 +52,7 @@ class BearerTokenAuth(HttpBearer):
         return request.user if getattr(request, "api_token", None) is not None else None
 
 
+@csrf_exempt  # nothing to protect, and a CSRF refusal would be an HTML page
 def _no_such_operation(request, rest=""):
     return JsonResponse({"code": "not_found", "message": _("Not found."), "extra": {}}, status=404)
 
