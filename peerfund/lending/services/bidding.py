@@ -34,6 +34,7 @@ from peerfund.core.audit import audit_record
 from peerfund.core.combining import Combiner
 from peerfund.core.errors import Conflict, NotFound
 from peerfund.core.money import format_fen
+from peerfund.core.switches import Operation, ensure_open
 from peerfund.core.transitions import transition
 from peerfund.custody.models import CustodyAccount
 from peerfund.custody.services import custody_move_many
@@ -318,6 +319,7 @@ def bid_place(*, investor, loan_id: int, amount_fen: int, trade_password: str, k
 
     Called inside a transaction (auto-invest at listing), the bid runs alone in that
     transaction; otherwise it joins the loan's next batch."""
+    ensure_open(Operation.BIDS)
     if not auto:
         user_assert_can_move_money(user=investor, trade_password=trade_password)
     request = BidRequest(investor=investor, loan_id=loan_id, amount_fen=amount_fen, key=key, auto=auto, origin=origin)
