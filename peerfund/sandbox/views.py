@@ -13,8 +13,6 @@ from django.views.decorators.http import require_POST
 
 from peerfund.custody import signing
 from peerfund.custody.gateway import MONEY_OPS, CustodianUnavailable
-from peerfund.funds.models import DepositOrder
-from peerfund.funds.payment import BadNotice, payment_link_verify, payment_notice_receive
 from peerfund.sandbox.bank import SandboxBank
 
 REPLY_OPS = {*MONEY_OPS, "open_account", "query_request", "authorise"}
@@ -59,7 +57,11 @@ def pay(request):
     Sandbox only (never installed or routed in production, peerfund.web.checks). It
     signs with the platform's own secret, so it signs only for the logged-in user's
     own order still awaiting payment: anyone else's order, or a link without a valid
-    signature, is refused."""
+    signature, is refused. (The platform's funds app is imported here, not at the top,
+    so the bank alone can run as its own server: config/settings_sandbox_bank.py.)"""
+    from peerfund.funds.models import DepositOrder
+    from peerfund.funds.payment import BadNotice, payment_link_verify, payment_notice_receive
+
     try:
         fields = payment_link_verify(request.GET)
     except BadNotice:
