@@ -10,7 +10,7 @@ from peerfund.core.middleware import ApplicationErrorMiddleware
 
 def test_domain_error_is_code_message_extra(investor, api_client_for):
     response = api_client_for(investor).post(
-        "/api/v1/funds/deposits", data=json.dumps({"amount_fen": -5}), content_type="application/json",
+        "/api/v1/funds/deposits", data=json.dumps({"amount_fen": 5}), content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="neg",
     )
     assert response.status_code == 400
