@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "huey.contrib.djhuey",
     "csp",
+    "ninja",  # the API docs from our own static files, not a CDN (and within the CSP)
     # Before allauth, so our templates (layouts, elements) override its own.
     "peerfund.web",
     "allauth",

@@ -54,6 +54,9 @@ def test_pages_own_behaviour_still_works_under_the_policy(page, live_server):
     with page.expect_navigation():
         page.select_option("#language-form select", "en")  # site.js submits on change
     assert page.locator("html").get_attribute("lang") == "en"
+    for path in ("/projects/", "/loans/", "/disclosure/", "/accounts/login/", "/accounts/signup/", "/api/v1/docs"):
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("load")
     assert violations == [], violations
 
 
