@@ -1,11 +1,9 @@
 """REST API of the user centre: profile, verification, cards, address book, risk
 assessment, trade password, messages, invitation. Another user's objects are always a 404."""
-from typing import Annotated
 
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
-from pydantic import Field, StrictInt
 
 from peerfund.accounts.questionnaire import QUESTIONS
 from peerfund.accounts.selectors import address_get_for_user, addresses_of, card_get_for_user, cards_of
@@ -18,7 +16,7 @@ from peerfund.accounts.services.security import trade_password_set
 from peerfund.accounts.services.tiers import user_tier
 from peerfund.core.errors import ApplicationError, NotFound
 from peerfund.core.masking import mask_id_number, mask_name, mask_phone
-from peerfund.core.schemas import Id, Limit, StrictId
+from peerfund.core.schemas import Id, InputSchema, Limit, StrictId, json_int
 from peerfund.notify.events import EVENTS
 from peerfund.notify.selectors import messages_of, unread_count
 from peerfund.notify.services import channels_for, message_mark_read, preference_set
@@ -62,12 +60,12 @@ def profile(request):
     )
 
 
-class PersonIn(Schema):
+class PersonIn(InputSchema):
     real_name: str
     id_number: str
 
 
-class EnterpriseIn(Schema):
+class EnterpriseIn(InputSchema):
     company_name: str
     credit_code: str
     legal_rep_name: str
@@ -92,7 +90,7 @@ def verify_enterprise(request, payload: EnterpriseIn):
     return Status(202, VerificationOut(kind=v.kind, status=v.status, reason=v.reason))
 
 
-class CardIn(Schema):
+class CardIn(InputSchema):
     card_number: str
     holder_name: str
 
@@ -130,7 +128,7 @@ def card_remove(request, card_id: Id):
     return Status(204, None)
 
 
-class AddressIn(Schema):
+class AddressIn(InputSchema):
     recipient: str
     phone: str
     province: str
@@ -189,8 +187,8 @@ def risk_questions(request):
     ]
 
 
-class RiskIn(Schema):
-    answers: dict[str, Annotated[StrictInt, Field(ge=0, le=100)]]
+class RiskIn(InputSchema):
+    answers: dict[str, json_int(ge=0, le=100)]
 
 
 class RiskOut(Schema):
@@ -205,7 +203,7 @@ def risk_submit(request, payload: RiskIn):
     return Status(201, RiskOut(level=a.level, score=a.score, expires_on=a.expires_on.isoformat()))
 
 
-class TradePasswordIn(Schema):
+class TradePasswordIn(InputSchema):
     new: str
     current: str | None = None
 
@@ -236,7 +234,7 @@ def message_list(request, unread_only: bool = False, limit: Limit = 50):
     ]
 
 
-class ReadIn(Schema):
+class ReadIn(InputSchema):
     message_id: StrictId | None = None
 
 
@@ -270,7 +268,7 @@ class PreferenceOut(Schema):
     mandatory: bool
 
 
-class PreferenceIn(Schema):
+class PreferenceIn(InputSchema):
     site: bool
     sms: bool
     email: bool

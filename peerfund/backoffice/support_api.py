@@ -5,17 +5,18 @@ from ninja.responses import Status
 
 from peerfund.backoffice.models import Ticket
 from peerfund.backoffice.tickets import ticket_open, ticket_reply
+from peerfund.core.schemas import InputSchema
 
 router = Router(tags=["me"])
 
 
-class TicketIn(Schema):
+class TicketIn(InputSchema):
     topic: str
     subject: str
     body: str
 
 
-class ReplyIn(Schema):
+class ReplyIn(InputSchema):
     body: str
 
 

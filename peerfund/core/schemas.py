@@ -7,12 +7,27 @@ than read as an amount. Identifiers and counts are bounded to what the database 
 hold (a 64-bit signed integer), so an id of 2^64 is a 422 instead of an overflow
 deep in the database driver. Query strings and multipart forms are text by nature, so
 their numbers are parsed from text (`QueryFen`, `Id`) but bounded the same way.
+
+The OpenAPI document is the contract, and the API keeps to it both ways (the fuzz
+test checks it): what the document allows is read, what it does not is a 422.
+JSON has one kind of number, and JSON Schema calls `100.0` an integer, so a whole
+number written with a `.0` is read as that integer (exactly: it is at most MAX_FEN,
+far below 2^53); `100.5`, `true` and `"100"` stay 422. A JSON body that is not an
+object (`"AAA"`, `[null, null]`) is a 422 (`InputSchema`), never read attribute by
+attribute. A query date is `YYYY-MM-DD` and nothing else (`QueryDate`: `0` is not
+the Unix epoch), and a query rate is a number (`QueryRate`: an empty `rate_max=` is
+a 422, as its document says).
 """
+import datetime as dt
+import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import Field, StrictInt
+from ninja.schema import DjangoGetter
+from pydantic import BaseModel, BeforeValidator, Field, PlainValidator, StrictInt, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
 
 from peerfund.core.errors import ApplicationError
 from peerfund.core.money import MAX_FEN
@@ -25,10 +40,27 @@ MAX_OFFSET = 1_000_000
 
 _FEN = "An amount in fen (1 yuan = 100 fen), a whole number."
 
+
+
+def _whole_number(value: Any) -> Any:
+    """A JSON number with nothing after the point (`100.0`) is the integer it spells;
+    anything else goes on to the strict integer check (`true`, `"100"`, `100.5` fail)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def json_int(**bounds: Any) -> Any:
+    """A JSON integer (or a number with no fraction: `100.0`) within `bounds` (Field's
+    gt/ge/le/description). The bounds come before the `.0` reading so that the
+    document shows them."""
+    return Annotated[StrictInt, Field(**bounds), BeforeValidator(_whole_number)]
+
+
 # JSON bodies: integers only.
-StrictFen = Annotated[StrictInt, Field(gt=0, le=MAX_FEN, description=_FEN)]
-StrictFenOrZero = Annotated[StrictInt, Field(ge=0, le=MAX_FEN, description=_FEN)]
-StrictId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+StrictFen = json_int(gt=0, le=MAX_FEN, description=_FEN)
+StrictFenOrZero = json_int(ge=0, le=MAX_FEN, description=_FEN)
+StrictId = json_int(ge=1, le=MAX_ID)
 # Path, query and multipart form values: text that must spell an integer in range.
 QueryFen = Annotated[int, Field(gt=0, le=MAX_FEN, description=_FEN)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -37,6 +69,28 @@ Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
 Limit = Annotated[int, Field(ge=1, le=200)]
 # Annual rates and discounts as decimal fractions (0.0850 = 8.5 %): finite, 0 to 1.
 Rate = Annotated[Decimal, Field(ge=0, le=1, max_digits=8, decimal_places=6, allow_inf_nan=False)]
+# A rate in a query filter: the text of a finite number from 0 to 1 (documented as a
+# number, so an empty `rate_max=` or `abc` is a 422), any number of digits.
+QueryRate = Annotated[
+    Decimal, Field(ge=0, le=1, allow_inf_nan=False), WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1}),
+]
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: Any) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError("date_format", "Enter a date as YYYY-MM-DD.")
+
+
+# A date in a query string: exactly `YYYY-MM-DD` (no Unix time, no datetime, no `20240101`).
+QueryDate = Annotated[dt.date, PlainValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})]
 
 
 class ErrorOut(Schema):
@@ -46,6 +100,21 @@ class ErrorOut(Schema):
     code: str
     message: str
     extra: dict[str, Any]
+
+
+class InputSchema(Schema):
+    """The base of every JSON body: it must be a JSON object. (ninja's Schema reads any
+    object attribute by attribute, for the ORM's sake, so `"AAA"` would be a project
+    titled `str.title()` and `[null, null]` a request with every field left out.)"""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values, handler, info):
+        if not isinstance(values, Mapping | BaseModel):
+            raise PydanticCustomError("model_type", "Send a JSON object.")
+        if cls.model_config.get("extra") == "forbid":
+            handler(values)
+        return handler(DjangoGetter(values, cls, info.context))
 
 
 class InvalidInput(ApplicationError):

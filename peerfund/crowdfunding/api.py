@@ -2,7 +2,6 @@
 drafts, submission and analytics, pledges (with an Idempotency-Key), fulfilment,
 comments and updates. Another user's draft, pledge or analytics is a 404."""
 import datetime as dt
-from typing import Annotated
 
 from django.contrib.auth import get_user_model
 from django.http import Http404
@@ -11,10 +10,9 @@ from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, UploadedFile
 from ninja.decorators import decorate_view
 from ninja.responses import Status
-from pydantic import Field, StrictInt
 
 from peerfund.core.idempotency import idempotent
-from peerfund.core.schemas import Id, Page, StrictFen, StrictFenOrZero, StrictId
+from peerfund.core.schemas import Id, InputSchema, Page, StrictFen, StrictFenOrZero, StrictId, json_int
 from peerfund.crowdfunding.errors import refuse
 from peerfund.crowdfunding.models import Category, Comment, Pledge, PrivateMessage, Project, ProjectUpdate, RewardTier
 from peerfund.crowdfunding.selectors import (
@@ -110,14 +108,14 @@ def project_get(request, project_id: Id):
     return _detail(project_get_public(project_id))
 
 
-class ProjectIn(Schema):
+class ProjectIn(InputSchema):
     title: str | None = None
     summary: str | None = None
     category_id: StrictId | None = None
     story_html: str | None = None
     video_url: str | None = None
     goal_fen: StrictFen | None = None
-    duration_days: Annotated[StrictInt, Field(ge=1, le=3650)] | None = None
+    duration_days: json_int(ge=1, le=3650) | None = None
     allow_no_reward: bool | None = None
     risk_statement: str | None = None
 
@@ -148,11 +146,11 @@ def project_patch(request, project_id: Id, payload: ProjectIn):
     return _detail(_update(request.user, project_get_for_owner(request.user, project_id), payload))
 
 
-class TierIn(Schema):
+class TierIn(InputSchema):
     title: str
     description: str
     price_fen: StrictFen
-    limit: Annotated[StrictInt, Field(ge=1, le=1_000_000_000)] | None = None
+    limit: json_int(ge=1, le=1_000_000_000) | None = None
     delivery_month: str  # YYYY-MM
     needs_shipping: bool = True
     shipping_fee_fen: StrictFenOrZero = 0
@@ -187,7 +185,7 @@ def analytics(request, project_id: Id):
     }
 
 
-class PledgeIn(Schema):
+class PledgeIn(InputSchema):
     tier_id: StrictId | None = None
     amount_fen: StrictFen
     address_id: StrictId | None = None
@@ -237,7 +235,7 @@ def pledge_confirm(request, pledge_id: Id):
     return PledgeOut.of(fulfilment.pledge_confirm(backer=request.user, pledge=pledge_get_for_backer(request.user, pledge_id)))
 
 
-class ComplaintIn(Schema):
+class ComplaintIn(InputSchema):
     text: str
 
 
@@ -247,7 +245,7 @@ def complaint_create(request, pledge_id: Id, payload: ComplaintIn):
     return Status(201, {"id": complaint.pk, "status": complaint.status})
 
 
-class ShipIn(Schema):
+class ShipIn(InputSchema):
     carrier: str = ""
     tracking_no: str = ""
 
@@ -258,7 +256,7 @@ def ship(request, pledge_id: Id, payload: ShipIn):
     return PledgeOut.of(pledge)
 
 
-class CommentIn(Schema):
+class CommentIn(InputSchema):
     body: str
     is_question: bool = False
     parent_id: StrictId | None = None
@@ -310,7 +308,7 @@ def tier_delete(request, project_id: Id, tier_id: Id):
     return Status(204, None)
 
 
-class UpdateIn(Schema):
+class UpdateIn(InputSchema):
     title: str
     body_html: str
     backers_only: bool = False
@@ -354,7 +352,7 @@ def unfollow(request, project_id: Id):
     return {"following": community.follow_set(user=request.user, project=project_get_public(project_id), follow=False)}
 
 
-class MessageIn(Schema):
+class MessageIn(InputSchema):
     body: str
     to_user_id: StrictId | None = None  # the owner writes to one backer; a backer writes to the owner
 

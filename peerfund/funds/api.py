@@ -1,6 +1,5 @@
 """REST API of funds: deposits (through the payment page), withdrawals, the asset
 overview and the transaction history. Money calls need an Idempotency-Key."""
-import datetime as dt
 
 from ninja import Router, Schema
 from ninja.decorators import decorate_view
@@ -8,7 +7,7 @@ from ninja.responses import Status
 
 from peerfund.core.idempotency import idempotent
 from peerfund.core.money import format_fen
-from peerfund.core.schemas import Id, Limit, Offset, StrictFen, StrictId
+from peerfund.core.schemas import Id, InputSchema, Limit, Offset, QueryDate, StrictFen, StrictId
 from peerfund.funds.models import DepositOrder, Withdrawal
 from peerfund.funds.payment import payment_link
 from peerfund.funds.selectors import asset_overview, deposit_order_get_for_user, history, withdrawal_get_for_user
@@ -19,7 +18,7 @@ from peerfund.risk.signals import Origin
 router = Router(tags=["funds"])
 
 
-class DepositIn(Schema):
+class DepositIn(InputSchema):
     amount_fen: StrictFen
 
 
@@ -66,7 +65,7 @@ def deposit_cancel(request, order_no: str):
     return DepositOut.of(request, deposit_order_cancel(user=request.user, order=deposit_order_get_for_user(request.user, order_no)))
 
 
-class WithdrawIn(Schema):
+class WithdrawIn(InputSchema):
     amount_fen: StrictFen
     card_id: StrictId
     trade_password: str
@@ -141,7 +140,7 @@ class HistoryOut(Schema):
 
 
 @router.get("/history", response=list[HistoryOut], summary="My transaction history, filterable")
-def history_list(request, date_from: dt.date | None = None, date_to: dt.date | None = None, kind: str = "", limit: Limit = 50, offset: Offset = 0):
+def history_list(request, date_from: QueryDate | None = None, date_to: QueryDate | None = None, kind: str = "", limit: Limit = 50, offset: Offset = 0):
     rows = history(request.user, date_from=date_from, date_to=date_to, kind=kind)[offset : offset + limit]
     return [
         HistoryOut(

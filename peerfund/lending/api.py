@@ -2,7 +2,7 @@
 repayments, my investments. Bids, applications and repayments need an
 Idempotency-Key."""
 import json
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Annotated
 
 from django.http import FileResponse
@@ -17,7 +17,7 @@ from peerfund.core import clock
 from peerfund.core.errors import NotFound
 from peerfund.core.idempotency import idempotent
 from peerfund.core.masking import mask_name
-from peerfund.core.schemas import Id, InvalidInput, Page, QueryFen, Rate, StrictFen, StrictId
+from peerfund.core.schemas import Id, InputSchema, InvalidInput, Page, QueryFen, QueryRate, Rate, StrictFen, StrictId
 from peerfund.lending.forms import DERIVED
 from peerfund.lending.models import Bid, Investment, Loan, LoanApplication, LoanProduct
 from peerfund.lending.selectors import HallFilters, bids_of, bids_public, due_now, hall_page, loan_get_public, loan_schedule
@@ -29,6 +29,7 @@ from peerfund.risk.features import FEATURES
 from peerfund.risk.signals import Origin
 
 router = Router(tags=["lending"])
+RATE_STEP = Decimal(1).scaleb(-Loan._meta.get_field("annual_rate").decimal_places)
 
 
 class LoanOut(Schema):
@@ -61,8 +62,12 @@ class HallOut(Schema):
 
 
 @router.get("", response=HallOut, summary="Open loans, filtered and sorted", auth=None)
-def hall(request, rate_min: Rate | None = None, rate_max: Rate | None = None, months_max: Annotated[int, Field(ge=1, le=600)] | None = None,
+def hall(request, rate_min: QueryRate | None = None, rate_max: QueryRate | None = None, months_max: Annotated[int, Field(ge=1, le=600)] | None = None,
          grade: str = "", method: str = "", left_min_fen: QueryFen | None = None, sort: str = "newest", page: Page = 1):
+    # Rates are stored to RATE_STEP: rounding each bound inwards to it selects exactly the
+    # same loans, and keeps a number like 1e-999999 away from the database.
+    rate_min = rate_min.quantize(RATE_STEP, rounding=ROUND_CEILING) if rate_min is not None else None
+    rate_max = rate_max.quantize(RATE_STEP, rounding=ROUND_FLOOR) if rate_max is not None else None
     filters = HallFilters(rate_min=rate_min, rate_max=rate_max, months_max=months_max, grades=tuple(g for g in grade.split(",") if g),
                           method=method, left_min_fen=left_min_fen, sort=sort)
     result = hall_page(filters, page)
@@ -101,7 +106,7 @@ def loan_detail(request, loan_id: Id):
     )
 
 
-class BidIn(Schema):
+class BidIn(InputSchema):
     amount_fen: StrictFen
     trade_password: str
 
@@ -232,7 +237,7 @@ def my_loans(request):
     ]
 
 
-class RepayIn(Schema):
+class RepayIn(InputSchema):
     amount_fen: StrictFen | None = None
     trade_password: str
 
@@ -302,7 +307,7 @@ def my_investments(request):
     ]
 
 
-class PrepayIn(Schema):
+class PrepayIn(InputSchema):
     principal_fen: StrictFen | None = None
     mode: str = "reduce_instalment"
     trade_password: str
@@ -363,7 +368,7 @@ def claims(request):
     ]
 
 
-class ClaimListIn(Schema):
+class ClaimListIn(InputSchema):
     investment_id: StrictId
     principal_fen: StrictFen | None = None
     discount_rate: Rate = Decimal("0")
@@ -375,7 +380,7 @@ def claim_create(request, payload: ClaimListIn):
     return Status(201, {"id": listing.pk, "principal_fen": listing.principal_fen, "expires_on": listing.expires_on.isoformat()})
 
 
-class ClaimBuyIn(Schema):
+class ClaimBuyIn(InputSchema):
     principal_fen: StrictFen
     trade_password: str
 

@@ -22,7 +22,7 @@ def _fields(response) -> list[str]:
     return [f["field"] for f in response.json()["extra"]["fields"]]
 
 
-@pytest.mark.parametrize("amount", [True, "10000", 10000.0, 0, -5, 10**15 + 1])
+@pytest.mark.parametrize("amount", [True, "10000", 10000.5, 0, -5, 10**15 + 1])
 def test_an_amount_must_be_a_positive_json_integer_of_fen(investor, api_client_for, amount):
     response = _post(api_client_for(investor), "/api/v1/funds/deposits", {"amount_fen": amount}, key=f"amount-{amount!r}")
     assert response.status_code == 422, response.content
@@ -34,7 +34,7 @@ def test_money_fields_in_bodies_are_strict_everywhere(investor, api_client_for):
     for path, payload in (
         ("/api/v1/loans/1/bids", {"amount_fen": True, "trade_password": "x"}),
         ("/api/v1/loans/1/repayments", {"amount_fen": "100", "trade_password": "x"}),
-        ("/api/v1/loans/claims/1/purchases", {"principal_fen": 1.0, "trade_password": "x"}),
+        ("/api/v1/loans/claims/1/purchases", {"principal_fen": 1.5, "trade_password": "x"}),
         ("/api/v1/funds/withdrawals", {"amount_fen": True, "card_id": 1, "trade_password": "x"}),
         ("/api/v1/crowdfunding/projects/1/pledges", {"amount_fen": True, "trade_password": "x"}),
     ):
@@ -110,3 +110,52 @@ def test_every_operation_declares_its_error_statuses_with_one_error_schema():
             expected = {400, 403, 404, 409, 422, 500} | ({401} if operation.get("security") else set())
             assert expected <= set(declared), (method, path)
             assert all(declared[status]["content"] == error for status in expected), (method, path)
+
+
+def test_a_whole_number_written_with_a_point_is_that_integer(investor, api_client_for):
+    """JSON Schema (the API's document) calls 100.0 an integer, so the API reads it as one."""
+    client = api_client_for(investor)
+    response = _post(client, "/api/v1/funds/deposits", {"amount_fen": 10000.0}, key="point-zero")
+    assert response.status_code == 201, response.content
+    assert response.json()["amount_fen"] == 10000 and client.get("/api/v1/funds/deposits").json()[0]["amount_fen"] == 10000
+
+
+def test_a_json_body_that_is_not_an_object_is_refused_and_changes_nothing(investor, api_client_for):
+    client = api_client_for(investor)
+    unread = len(client.get("/api/v1/me/messages?unread_only=true").json())
+    assert unread > 0
+    for body in ("[null, null]", '"AAA"', "null", "1"):
+        response = client.post("/api/v1/me/messages/read", data=body, content_type="application/json")
+        assert response.status_code == 422 and _fields(response) == ["payload"], (body, response.content)
+        response = client.post("/api/v1/crowdfunding/mine", data=body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=body)
+        assert response.status_code == 422 and response.json()["code"] == "validation", (body, response.content)
+    assert len(client.get("/api/v1/me/messages?unread_only=true").json()) == unread  # none marked read
+    assert client.get("/api/v1/crowdfunding/mine").json() == []  # no project started
+    assert client.post("/api/v1/me/messages/read", data="{}", content_type="application/json").json() == {"marked": unread}
+
+
+@pytest.mark.parametrize("value", ["0", "1700000000", "20240101", "2024-1-1", "2024-02-30", "2024-01-01T00:00", "", "２０２４-01-01"])
+def test_a_query_date_is_an_iso_date_and_nothing_else(investor, api_client_for, value):
+    response = api_client_for(investor).get("/api/v1/funds/history", {"date_to": value})
+    assert response.status_code == 422, response.content
+    assert _fields(response) == ["date_to"] and "YYYY-MM-DD" in response.json()["extra"]["fields"][0]["message"]
+
+
+def test_a_query_date_filters_the_history(investor, api_client_for):
+    client = api_client_for(investor)
+    assert client.get("/api/v1/funds/history", {"date_to": "2000-01-01"}).json() == []
+    response = client.get("/api/v1/funds/history", {"date_from": "2000-01-01", "date_to": "2999-12-31"})
+    assert response.status_code == 200 and isinstance(response.json(), list)
+
+
+def test_a_query_rate_is_documented_as_the_number_it_must_be(client, db):
+    parameter = next(p for p in api.get_openapi_schema(path_params={})["paths"]["/api/v1/loans"]["get"]["parameters"]
+                     if p["name"] == "rate_max")
+    assert parameter["schema"]["anyOf"][0] == {"type": "number", "minimum": 0, "maximum": 1}
+    assert all(branch.get("type") != "string" for branch in parameter["schema"]["anyOf"])
+    for value in ("", "abc", "NaN", "1.5", "-0.1"):
+        response = client.get("/api/v1/loans", {"rate_max": value})
+        assert response.status_code == 422 and _fields(response) == ["rate_max"], value
+    for value in ("0.08", "0.0849999999999", "5e-324", "1e-999999", "1"):
+        response = client.get("/api/v1/loans", {"rate_min": value, "rate_max": value})
+        assert response.status_code == 200, (value, response.content)
