@@ -50,9 +50,17 @@ def custodian_problem(custodian: str, custodian_url: str) -> str | None:
     return None
 
 
+def payment_page_problem(payment_page_url: str) -> str | None:
+    if not payment_page_url:
+        return "PEERFUND_PAYMENT_PAGE_URL is not set: deposit orders would link to the sandbox payment page"
+    if "/sandbox/" in urlsplit(payment_page_url).path + "/":
+        return f"PEERFUND_PAYMENT_PAGE_URL ({payment_page_url}) points at the sandbox payment page"
+    return None
+
+
 def settings_problems(
     *, debug: bool, secret_key: str, demo_secret_key: str, installed_apps: Iterable[str], custodian: str,
-    custodian_url: str, adapters: dict[str, str],
+    custodian_url: str, payment_page_url: str, adapters: dict[str, str],
 ) -> list[tuple[str, str]]:
     """(check id, problem) for every production rule these values break."""
     problems = []
@@ -64,6 +72,9 @@ def settings_problems(
     custody = custodian_problem(custodian, custodian_url)
     if custody:
         problems.append(("peerfund.E003", custody))
+    payment = payment_page_problem(payment_page_url)
+    if payment:
+        problems.append(("peerfund.E007", payment))
     for name, value in adapters.items():
         if _names_sandbox(value or ""):
             problems.append(("peerfund.E004", f"{name} is a sandbox class ({value}); configure the real provider"))

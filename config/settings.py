@@ -302,6 +302,10 @@ PEERFUND_CUSTODIAN = env_str("PEERFUND_CUSTODIAN", "http" if PRODUCTION else "in
 PEERFUND_CUSTODIAN_URL = env_str("PEERFUND_CUSTODIAN_URL", "" if PRODUCTION else "http://127.0.0.1:8000/sandbox/bank/api/")
 PEERFUND_CALLBACK_URL = env_str("PEERFUND_CALLBACK_URL", "http://127.0.0.1:8000/custody/callback/")
 PEERFUND_CUSTODIAN_TIMEOUT = env_int("PEERFUND_CUSTODIAN_TIMEOUT", 10)
+# The payment channel's page a deposit order is paid on (the signed link carries the
+# order number and amount). Empty: the sandbox channel's own page, which production
+# refuses (config.production).
+PEERFUND_PAYMENT_PAGE_URL = env_str("PEERFUND_PAYMENT_PAGE_URL", "")
 # An instruction without a final answer this long is re-sent (the bank de-duplicates
 # by request number), and after PEERFUND_OUTBOX_MAX_ATTEMPTS it raises an alert.
 PEERFUND_OUTBOX_RETRY_SECONDS = env_int("PEERFUND_OUTBOX_RETRY_SECONDS", 60)
@@ -414,7 +418,7 @@ if PRODUCTION:
     # routed URLs) again as system checks for `manage.py check --deploy`.
     _problems = settings_problems(
         debug=DEBUG, secret_key=SECRET_KEY, demo_secret_key=DEMO_SECRET_KEY, installed_apps=INSTALLED_APPS,
-        custodian=PEERFUND_CUSTODIAN, custodian_url=PEERFUND_CUSTODIAN_URL,
+        custodian=PEERFUND_CUSTODIAN, custodian_url=PEERFUND_CUSTODIAN_URL, payment_page_url=PEERFUND_PAYMENT_PAGE_URL,
         adapters={name: globals()[name] for name in ADAPTER_SETTINGS},
     )
     if _problems:

@@ -1,8 +1,10 @@
 """The staff console, first part: users (search, detail, freeze / unfreeze with
 maker–checker, audited look at personal data), verification and withdrawal review
 queues, the sandbox outbox. Each view declares its permission."""
+from django.apps import apps
 from django.contrib import messages
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,7 +24,6 @@ from peerfund.core.phones import normalize_phone
 from peerfund.funds.models import Withdrawal
 from peerfund.funds.services.withdrawals import withdrawal_review
 from peerfund.ledger.selectors import user_balances
-from peerfund.sandbox.models import OutboundMessage
 
 
 def _flash_errors(request, action) -> None:
@@ -131,4 +132,10 @@ def withdrawals(request):
 
 @staff_permission_required("view_outbox")
 def outbox(request):
+    """The sandbox's outbox of SMS and e-mail (demo and staging only: production
+    installs no sandbox, so there is nothing to show)."""
+    if not apps.is_installed("peerfund.sandbox"):
+        raise Http404
+    from peerfund.sandbox.models import OutboundMessage
+
     return render(request, "backoffice/outbox.html", {"messages_out": OutboundMessage.objects.all()[:100]})

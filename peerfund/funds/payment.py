@@ -1,9 +1,11 @@
 """The payment channel as the platform sees it: a signed link to the channel's
 payment page, and the channel's signed "paid" notice coming back. The sandbox
-channel (sandbox.views.pay) is what the demo and the tests pay on."""
+channel (sandbox.views.pay) is what the demo and the tests pay on; a real channel's
+page is PEERFUND_PAYMENT_PAGE_URL, which production must set."""
 import json
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.urls import reverse
 
 from peerfund.custody import signing
@@ -18,7 +20,8 @@ class BadNotice(Exception):
 def payment_link(order: DepositOrder) -> str:
     fields = {"order_no": order.order_no, "amount_fen": str(order.amount_fen)}
     fields["sign"] = signing.sign(urlencode(sorted(fields.items())).encode())
-    return reverse("sandbox:pay") + "?" + urlencode(fields)
+    page = settings.PEERFUND_PAYMENT_PAGE_URL or reverse("sandbox:pay")
+    return page + "?" + urlencode(fields)
 
 
 def payment_link_verify(params) -> dict[str, str]:

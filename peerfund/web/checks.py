@@ -32,6 +32,7 @@ def check_production_settings(app_configs=None, **kwargs) -> list[checks.CheckMe
         installed_apps=settings.INSTALLED_APPS,
         custodian=settings.PEERFUND_CUSTODIAN,
         custodian_url=settings.PEERFUND_CUSTODIAN_URL,
+        payment_page_url=settings.PEERFUND_PAYMENT_PAGE_URL,
         adapters={name: getattr(settings, name, "") for name in ADAPTER_SETTINGS},
     )
     return [checks.Error(problem, hint=HINT, id=check_id) for check_id, problem in problems]

@@ -34,7 +34,9 @@ def test_onboarding_and_money_through_the_api(make_user, platform, api_client_fo
 
     order = _json(client, "post", "/api/v1/funds/deposits", {"amount_fen": 1_000_000}, key="dep-1").json()
     assert order["status"] == "awaiting_payment" and order["pay_url"].startswith("http://testserver/sandbox/pay/?")
-    paid = Client().post(order["pay_url"].removeprefix("http://testserver"), {"action": "pay"})
+    browser = Client()
+    browser.force_login(user)
+    paid = browser.post(order["pay_url"].removeprefix("http://testserver"), {"action": "pay"})
     assert paid.status_code == 302
     assert client.get(f"/api/v1/funds/deposits/{order['order_no']}").json()["status"] == "succeeded"
 

@@ -1,8 +1,6 @@
 """Funds pages: deposit to the payment page and back, withdraw with field errors."""
 import datetime as dt
 
-from django.test import Client
-
 from peerfund.core import clock
 from peerfund.funds.models import DepositOrder, Withdrawal
 from peerfund.tests_support.people import TRADE_PASSWORD
@@ -14,11 +12,11 @@ def test_deposit_page_goes_to_the_payment_page_and_back(client, investor, django
     assert 'data-testid="amount-error"' in page and not DepositOrder.objects.exists()
     to_pay = client.post("/funds/deposit/", {"amount": "10,000", "key": "k1"})
     assert to_pay.status_code == 302 and to_pay["Location"].startswith("/sandbox/pay/?order_no=")
-    assert "¥10,000.00" in Client().get(to_pay["Location"]).content.decode()
+    assert "¥10,000.00" in client.get(to_pay["Location"]).content.decode()
     forged = to_pay["Location"].replace("amount_fen=1000000", "amount_fen=1")
-    assert Client().get(forged).status_code == 403
+    assert client.get(forged).status_code == 403
     with django_capture_on_commit_callbacks(execute=True):
-        back = Client().post(to_pay["Location"], {"action": "pay"})
+        back = client.post(to_pay["Location"], {"action": "pay"})
     order = DepositOrder.objects.get()
     assert back["Location"] == f"/funds/deposit/{order.order_no}/"
     assert order.status == "succeeded"
