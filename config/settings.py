@@ -190,6 +190,7 @@ PEERFUND_IDENTITY_ADAPTER = env_str("PEERFUND_IDENTITY_ADAPTER", "peerfund.sandb
 PEERFUND_CARD_CHECK_ADAPTER = env_str("PEERFUND_CARD_CHECK_ADAPTER", "peerfund.sandbox.cardcheck.SandboxCardCheck")
 PEERFUND_ESIGN_ADAPTER = env_str("PEERFUND_ESIGN_ADAPTER", "peerfund.sandbox.esign.SandboxESign")
 PEERFUND_BLACKLIST_ADAPTER = env_str("PEERFUND_BLACKLIST_ADAPTER", "peerfund.sandbox.blacklist.SandboxBlacklistProvider")
+PEERFUND_GEO_ADAPTER = env_str("PEERFUND_GEO_ADAPTER", "peerfund.sandbox.geo.SandboxGeo")
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -30,6 +30,7 @@ REAL = {
     "PEERFUND_CARD_CHECK_ADAPTER": "vendor.cards.Adapter",
     "PEERFUND_ESIGN_ADAPTER": "vendor.esign.Adapter",
     "PEERFUND_BLACKLIST_ADAPTER": "vendor.blacklist.Adapter",
+    "PEERFUND_GEO_ADAPTER": "vendor.geo.Adapter",
 }
 
 
@@ -76,6 +77,7 @@ def test_a_real_production_configuration_passes():
     ({"PEERFUND_CARD_CHECK_ADAPTER": "peerfund.sandbox.cardcheck.SandboxCardCheck"}, "peerfund.E004", "CARD_CHECK"),
     ({"PEERFUND_ESIGN_ADAPTER": "peerfund.sandbox.esign.SandboxESign"}, "peerfund.E004", "ESIGN"),
     ({"PEERFUND_BLACKLIST_ADAPTER": "peerfund.sandbox.blacklist.SandboxBlacklistProvider"}, "peerfund.E004", "BLACKLIST"),
+    ({"PEERFUND_GEO_ADAPTER": "peerfund.sandbox.geo.SandboxGeo"}, "peerfund.E004", "GEO"),
     ({"INSTALLED_APPS": [*REAL["INSTALLED_APPS"], "peerfund.sandbox"]}, "peerfund.E005", "peerfund.sandbox"),
     ({"INSTALLED_APPS": [*REAL["INSTALLED_APPS"], "peerfund.demo.apps.DemoConfig"]}, "peerfund.E005", "peerfund.demo"),
 ])

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from peerfund.accounts.models import BankCard, LoginRecord, User, Verification
 from peerfund.core import clock
 from peerfund.core.devices import device_of, ip_of
+from peerfund.core.geo import geo_adapter
 from peerfund.risk.blacklist import blacklist_hits_many
 from peerfund.risk.models import Evaluation
-from peerfund.sandbox.geo import city_of, city_of_phone
 
 
 @dataclass(frozen=True)
@@ -151,8 +151,9 @@ def _identity_group(batch: SignalBatch) -> list[dict]:
 
 def _cities_group(batch: SignalBatch) -> list[dict]:
     rows = []
+    geo = geo_adapter()
     for subject in batch.subjects:
-        ip_city, phone_city = city_of(subject.origin.ip), city_of_phone(subject.phone_number)
+        ip_city, phone_city = geo.city_of(subject.origin.ip), geo.city_of_phone(subject.phone_number)
         mismatch = bool(ip_city and phone_city and ip_city != phone_city and ip_city not in ("本机", "内网", "未知"))
         rows.append({"ip_city": ip_city, "phone_city": phone_city, "city_mismatch": mismatch})
     return rows

@@ -1,5 +1,6 @@
-"""A sandbox IP-to-city look-up (an IP geolocation adapter stands here in production):
-a few documented prefixes, enough for the demo and the tests of the new-city notice."""
+"""A sandbox IP-to-city and number-to-city look-up (PEERFUND_GEO_ADAPTER names a real
+geolocation provider's adapter in production): a few documented prefixes, enough for
+the demo and the tests of the new-city notice and the fraud signals."""
 import ipaddress
 
 PREFIX_CITIES = {
@@ -14,17 +15,6 @@ PREFIX_CITIES = {
 }
 
 
-def city_of(ip_address: str | None) -> str:
-    if not ip_address:
-        return ""
-    try:
-        ipaddress.ip_address(ip_address)
-    except ValueError:
-        return ""
-    for prefix, city in PREFIX_CITIES.items():
-        if ip_address.startswith(prefix):
-            return city
-    return "未知"
 
 
 # Mobile number segments (the digits after +86 up to the 7th) and the city they were
@@ -39,6 +29,22 @@ PHONE_SEGMENT_CITIES = {
 }
 
 
-def city_of_phone(phone: str | None) -> str:
-    digits = (phone or "").removeprefix("+86")
-    return PHONE_SEGMENT_CITIES.get(digits[:7], "")
+class SandboxGeo:
+    """The geolocation adapter's interface: the city of an IP address ("" when it is
+    not one, 未知 when unknown) and the city a mobile number was issued in."""
+
+    def city_of(self, ip_address: str | None) -> str:
+        if not ip_address:
+            return ""
+        try:
+            ipaddress.ip_address(ip_address)
+        except ValueError:
+            return ""
+        for prefix, city in PREFIX_CITIES.items():
+            if ip_address.startswith(prefix):
+                return city
+        return "未知"
+
+    def city_of_phone(self, phone: str | None) -> str:
+        digits = (phone or "").removeprefix("+86")
+        return PHONE_SEGMENT_CITIES.get(digits[:7], "")

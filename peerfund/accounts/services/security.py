@@ -17,6 +17,7 @@ from peerfund.accounts.errors import AccountError, MoneyActionsLocked
 from peerfund.accounts.models import LoginRecord, User
 from peerfund.core import clock
 from peerfund.core.audit import audit_record
+from peerfund.core.geo import geo_adapter
 from peerfund.notify.services import notify
 
 TRADE_PASSWORD_RE = re.compile(r"^\d{6}$")
@@ -91,9 +92,7 @@ def user_assert_can_move_money(*, user: User, trade_password: str) -> None:
 def login_record(*, user: User, ip_address: str | None, user_agent: str, device: str) -> LoginRecord:
     """Record a login; the first login from a new device or city (not the very first
     login) sends a security notice."""
-    from peerfund.sandbox.geo import city_of
-
-    city = city_of(ip_address)
+    city = geo_adapter().city_of(ip_address)
     previous = LoginRecord.objects.filter(user=user)
     seen_before = previous.exists()
     new_place = seen_before and not previous.filter(device=device, city=city).exists()
