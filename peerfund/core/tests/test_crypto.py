@@ -87,7 +87,15 @@ def test_production_refuses_the_demo_secrets():
     assert result.returncode != 0
     assert "Production refuses the demo secrets" in result.stderr
     env.update(
-        SECRET_KEY="s" * 50, PEERFUND_ENCRYPTION_KEYS=_key("p1"), PEERFUND_BLIND_INDEX_KEY="b" * 32, PEERFUND_CUSTODY_SECRET="c" * 32
+        SECRET_KEY="k7Q2-pZ9vX4mL0sR8tY1uW6eA3dF5gH2jK9bN4cV7xZ0qP1oI8", PEERFUND_ENCRYPTION_KEYS=_key("p1"),
+        PEERFUND_BLIND_INDEX_KEY="b" * 32, PEERFUND_CUSTODY_SECRET="c" * 32,
+        # The rest of a real production configuration (tests/test_deploy_checks.py has each rule).
+        PEERFUND_CUSTODIAN_URL="https://custody.bank.example/api/", PEERFUND_PAYMENT_PAGE_URL="https://pay.channel.example/cashier",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        **{name: f"vendor.{name.lower()}.Adapter" for name in (
+            "PEERFUND_SMS_ADAPTER", "PEERFUND_IDENTITY_ADAPTER", "PEERFUND_CARD_CHECK_ADAPTER", "PEERFUND_ESIGN_ADAPTER",
+            "PEERFUND_BLACKLIST_ADAPTER", "PEERFUND_GEO_ADAPTER",
+        )},
     )
     ok = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env, cwd=settings.BASE_DIR, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
