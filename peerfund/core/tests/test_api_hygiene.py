@@ -159,3 +159,15 @@ def test_a_query_rate_is_documented_as_the_number_it_must_be(client, db):
     for value in ("0.08", "0.0849999999999", "5e-324", "1e-999999", "1"):
         response = client.get("/api/v1/loans", {"rate_min": value, "rate_max": value})
         assert response.status_code == 200, (value, response.content)
+
+
+def test_a_session_cookie_no_server_issued_is_ignored_not_a_500(investor, api_client_for):
+    """A forged `sessionid` longer than allauth's 40-character column crashed its session
+    tracking on PostgreSQL; it is now dropped before the session middleware reads it."""
+    client = api_client_for(investor)
+    client.cookies["sessionid"] = "x" * 60 + "!"
+    response = client.get("/api/v1/me")
+    assert response.status_code == 200
+    from allauth.usersessions.models import UserSession
+
+    assert not UserSession.objects.filter(session_key__startswith="xxxx").exists()
