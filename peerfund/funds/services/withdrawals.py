@@ -121,7 +121,11 @@ def withdrawal_request(*, user, amount_fen: int, card_id: int, trade_password: s
     fee = withdrawal_fee_fen(user)
     with transaction.atomic():
         # One money action per user at a time: the daily limits count what is already booked.
-        User.objects.select_for_update().get(pk=user.pk)
+        # FOR NO KEY UPDATE: it serialises the user's withdrawals without blocking the
+        # FOR KEY SHARE that inserting a row naming the user takes (a bid, a notice),
+        # which a transaction holding the user's account may be doing (docs/money-core.md,
+        # "Lock order"): FOR UPDATE deadlocked a withdrawal against the user's bid.
+        User.objects.select_for_update(no_key=True).get(pk=user.pk)
         _check_rules(user, amount_fen, fee)
         review = amount_fen > settings.PEERFUND_WITHDRAW_REVIEW_ABOVE_FEN or risk.needs_review
         withdrawal = Withdrawal.objects.create(

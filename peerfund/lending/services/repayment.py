@@ -363,12 +363,18 @@ def loans_auto_debit(*, loan_ids: list[int], on: dt.date) -> int:
         for instalment in RepaymentInstalment.objects.filter(loan__in=loans, status__in=RepaymentInstalment.OPEN, due_date__lte=on).order_by("number"):
             due[instalment.loan_id].append(instalment)
         # The borrowers' balances are read locked, so what is debited is there at
-        # posting time; a concurrent withdrawal waits for the chunk.
-        balance_of = {owner: account.pk for owner, account in ledger.available_accounts_many(loan.borrower_id for loan in loans).items()}
-        locked = ledger.accounts_lock(balance_of.values())
+        # posting time; a concurrent withdrawal waits for the chunk. Every account the
+        # chunk may post to is locked here, in one ascending pass (docs/money-core.md,
+        # "Lock order"): the borrowers' and investors' balances and the loans'
+        # repayment accounts. Locking the investors only at posting, after borrowers
+        # with higher ids, deadlocked a borrower repaying another loan by hand.
+        owing = [loan for loan in loans if due[loan.pk]]
+        investors = Investment.objects.filter(loan__in=owing).values_list("investor_id", flat=True).distinct()
+        balance_of = {owner: account.pk for owner, account in ledger.available_accounts_many({loan.borrower_id for loan in owing} | set(investors)).items()}
+        locked = ledger.accounts_lock([*balance_of.values(), *(account.pk for account in _escrows(owing).values())])
         available = {owner: locked[pk].balance_fen for owner, pk in balance_of.items()}
         payments, in_full = [], []
-        for loan in loans:
+        for loan in owing:
             owed = sum(i.owed_fen for i in due[loan.pk])
             amount = min(owed, available[loan.borrower_id])
             if amount > 0:
