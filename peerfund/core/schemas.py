@@ -16,7 +16,8 @@ far below 2^53); `100.5`, `true` and `"100"` stay 422. A JSON body that is not a
 object (`"AAA"`, `[null, null]`) is a 422 (`InputSchema`), never read attribute by
 attribute. A query date is `YYYY-MM-DD` and nothing else (`QueryDate`: `0` is not
 the Unix epoch), and a query rate is a number (`QueryRate`: an empty `rate_max=` is
-a 422, as its document says).
+a 422, as its document says). A rate in a body is decimal text (`Rate`: `"0.02"`),
+never a JSON number that binary cannot hold exactly.
 """
 import datetime as dt
 import re
@@ -67,8 +68,23 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Page = Annotated[int, Field(ge=1, le=MAX_PAGE)]
 Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
 Limit = Annotated[int, Field(ge=1, le=200)]
-# Annual rates and discounts as decimal fractions (0.0850 = 8.5 %): finite, 0 to 1.
-Rate = Annotated[Decimal, Field(ge=0, le=1, max_digits=8, decimal_places=6, allow_inf_nan=False)]
+# A discount or rate in a JSON body: the text of a decimal fraction from 0 to 1 with at
+# most four places ("0.0200" = 2 %), as the API writes rates. Text, not a JSON number:
+# a number such as 0.1 is not exact in binary, and a schema for "a number with at most
+# four places" cannot be written so that validators agree on it.
+_RATE_TEXT = r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$"
+
+
+def _rate_text(value: Any) -> Decimal:
+    if isinstance(value, str) and re.fullmatch(_RATE_TEXT, value):
+        return Decimal(value)
+    raise PydanticCustomError("rate_format", "Enter a rate as text from \"0\" to \"1\" with at most four decimal places, such as \"0.02\".")
+
+
+Rate = Annotated[
+    Decimal, PlainValidator(_rate_text),
+    WithJsonSchema({"type": "string", "pattern": _RATE_TEXT, "examples": ["0.0200"]}),
+]
 # A rate in a query filter: the text of a finite number from 0 to 1 (documented as a
 # number, so an empty `rate_max=` or `abc` is a 422), any number of digits.
 QueryRate = Annotated[

@@ -161,6 +161,22 @@ def test_a_query_rate_is_documented_as_the_number_it_must_be(client, db):
         assert response.status_code == 200, (value, response.content)
 
 
+@pytest.mark.parametrize("rate", ["P", "", 0.02, "0.12345", "1.5", "-0", "NaN", "1e-3", ".5"])
+def test_a_body_rate_is_decimal_text_as_documented(investor, api_client_for, rate):
+    """The CI fuzzer sent `"discount_rate": "P"`, which the document allowed (any string)
+    and the server refused: the document now says what is read — text of a fraction from
+    0 to 1 with at most four places — and everything else is a 422 naming the field."""
+    body = api.get_openapi_schema(path_params={})["components"]["schemas"]["ClaimListIn"]["properties"]["discount_rate"]
+    assert body["type"] == "string" and "pattern" in body
+    response = _post(api_client_for(investor), "/api/v1/loans/claims", {"investment_id": 1, "discount_rate": rate}, key=f"rate-{rate!r}")
+    assert response.status_code == 422 and _fields(response) == ["payload.discount_rate"], response.content
+
+
+def test_a_body_rate_in_the_documented_form_reaches_the_business_rules(investor, api_client_for):
+    response = _post(api_client_for(investor), "/api/v1/loans/claims", {"investment_id": 1, "discount_rate": "0.02"})
+    assert response.status_code == 404, response.content  # no such investment of this investor, not a 422
+
+
 def test_a_session_cookie_no_server_issued_is_ignored_not_a_500(investor, api_client_for):
     """A forged `sessionid` longer than allauth's 40-character column crashed its session
     tracking on PostgreSQL; it is now dropped before the session middleware reads it."""
