@@ -377,6 +377,15 @@ PEERFUND_AML_LARGE_FEN = env_int("PEERFUND_AML_LARGE_FEN", 5_000_000)
 # Outstanding borrowing caps across all of a borrower's loans (2016 rules).
 PEERFUND_BORROW_CAP_PERSON_FEN = env_int("PEERFUND_BORROW_CAP_PERSON_FEN", 20_000_000)
 PEERFUND_BORROW_CAP_FIRM_FEN = env_int("PEERFUND_BORROW_CAP_FIRM_FEN", 100_000_000)
+# The legal ceiling on what a borrower pays (利率司法保护上限): the one-year Loan Prime
+# Rate as published (set it when it changes) times a multiple. A product, fee change or
+# listing whose all-in annual cost, or whose rate plus its penalty rate over a year,
+# exceeds it is refused (docs/compliance.md).
+PEERFUND_LPR_1Y = env_str("PEERFUND_LPR_1Y", "0.0300")
+PEERFUND_RATE_CEILING_MULTIPLE = env_int("PEERFUND_RATE_CEILING_MULTIPLE", 4)
+# Personal information of a closed account is kept this long after closure, then
+# anonymised by the daily close (PIPL art. 47; AML rules keep records five years).
+PEERFUND_PERSONAL_DATA_RETENTION_DAYS = env_int("PEERFUND_PERSONAL_DATA_RETENTION_DAYS", 1825)
 # Reward crowdfunding: the platform fee on a successful project (per-project override
 # in the back office), the payout stages (a share after T+N days, the rest when
 # backers confirm delivery or after a quiet period with no open complaint), the
