@@ -14,9 +14,17 @@ Day count: 30/360 (every month is 1/12 of a year, the usual Chinese convention) 
 actual/365 (interest for the actual days between due dates). Due dates fall on the
 loan's start day each month, or the month's last day when it is shorter.
 
+Service fee (分期服务费): the fee is never netted from the principal. The whole fee,
+round_half_up(principal × service_fee_rate), is charged in equal parts with the
+instalments: each carries total // n and the first total % n carry one fen more (n is
+the number of instalments; a bullet loan has one). Yuan rounding applies to principal
+and interest only, the fee part is added on top. `Instalment.total_fen` is what the
+borrower pays (principal + interest + fee).
+
 `split_among_investors` divides every instalment's principal and interest among the
 investors by their share of the loan with the largest-remainder method, so each
-instalment's shares sum to it exactly.
+instalment's shares sum to it exactly. The fee is the platform's: investors'
+receivables never carry it.
 """
 import datetime as dt
 from dataclasses import dataclass
@@ -52,10 +60,12 @@ class Instalment:
     due_date: dt.date
     principal_fen: int
     interest_fen: int
+    fee_fen: int = 0
 
     @property
     def total_fen(self) -> int:
-        return self.principal_fen + self.interest_fen
+        """What the borrower pays for this instalment: principal, interest and fee."""
+        return self.principal_fen + self.interest_fen + self.fee_fen
 
 
 @dataclass(frozen=True)
@@ -67,12 +77,15 @@ class Terms:
     start_date: dt.date
     day_count: str = DayCount.THIRTY_360
     rounding: str = Rounding.FEN
+    service_fee_rate: Decimal = Decimal(0)
 
     def __post_init__(self):
         if not isinstance(self.principal_fen, int) or self.principal_fen <= 0:
             raise ValueError("principal_fen must be a positive integer")
         if not isinstance(self.annual_rate, Decimal) or not Decimal(0) <= self.annual_rate < Decimal(1):
             raise ValueError("annual_rate is a Decimal in [0, 1)")
+        if not isinstance(self.service_fee_rate, Decimal) or not Decimal(0) <= self.service_fee_rate < Decimal(1):
+            raise ValueError("service_fee_rate is a Decimal in [0, 1)")
         if not 1 <= self.months <= 360:
             raise ValueError("months must be 1..360")
         if self.method not in Method.values or self.day_count not in DayCount.values or self.rounding not in Rounding.values:
@@ -105,7 +118,24 @@ def _annuity_payment(terms: Terms) -> int:
     return _round_amount(Decimal(terms.principal_fen) * rate * growth / (growth - 1), terms.rounding)
 
 
+def total_service_fee(principal_fen: int, service_fee_rate: Decimal) -> int:
+    """The whole loan's service fee: a share of the principal, rounded half up."""
+    return round_half_up(Decimal(principal_fen) * service_fee_rate)
+
+
+def split_fee(total_fen: int, count: int) -> list[int]:
+    """Equal parts of the fee, the first `total % count` one fen more."""
+    base, extra = divmod(total_fen, count)
+    return [base + (1 if k < extra else 0) for k in range(count)]
+
+
 def build_schedule(terms: Terms) -> list[Instalment]:
+    schedule = _build_principal_and_interest(terms)
+    fees = split_fee(total_service_fee(terms.principal_fen, terms.service_fee_rate), len(schedule))
+    return [Instalment(i.number, i.due_date, i.principal_fen, i.interest_fen, fee) for i, fee in zip(schedule, fees, strict=True)]
+
+
+def _build_principal_and_interest(terms: Terms) -> list[Instalment]:
     dates = due_dates(terms.start_date, terms.months)
     starts = [terms.start_date, *dates[:-1]]
     if terms.method == Method.BULLET:
@@ -163,7 +193,8 @@ def _principal_matrix(principals: list[int], holdings_fen: list[int]) -> list[li
 def split_among_investors(schedule: list[Instalment], holdings_fen: list[int]) -> list[list[Instalment]]:
     """Each investor's receivable schedule. Every instalment's principal and interest
     is split by holding (largest remainder) so the shares add up to it exactly, and
-    each investor's principal adds up to what they lent (see `_principal_matrix`)."""
+    each investor's principal adds up to what they lent (see `_principal_matrix`).
+    The service fee is the platform's, so the shares carry none (fee_fen 0)."""
     principal_parts = _principal_matrix([i.principal_fen for i in schedule], holdings_fen)
     per_investor: list[list[Instalment]] = [[] for _ in holdings_fen]
     for k, instalment in enumerate(schedule):

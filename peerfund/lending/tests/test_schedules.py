@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from peerfund.core.money import split_largest_remainder
+from peerfund.core.money import round_half_up, split_largest_remainder
 from peerfund.lending.schedules import (
     DayCount,
     Instalment,
@@ -150,3 +150,48 @@ def test_a_fen_largest_remainder_takes_back_is_swapped_not_negative():
     assert [sum(i.principal_fen for i in share) for share in shares] == split_largest_remainder(7, [1, 3, 3])
     for k, instalment in enumerate(schedule):
         assert sum(share[k].principal_fen for share in shares) == instalment.principal_fen
+
+
+def test_worked_example_service_fee_in_equal_parts():
+    # ¥10,000 with a 2 % fee over 12 months: ¥200.00 in all, 20,000 fen // 12 = 1,666
+    # a month and the first 8 (20,000 % 12) carry 1,667. Principal and interest unchanged.
+    plain = build_schedule(_terms())
+    schedule = build_schedule(_terms(service_fee_rate=Decimal("0.02")))
+    assert [i.fee_fen for i in schedule] == [1_667] * 8 + [1_666] * 4
+    assert [(i.principal_fen, i.interest_fen) for i in schedule] == [(i.principal_fen, i.interest_fen) for i in plain]
+    assert schedule[0].total_fen == 78_849 + 10_000 + 1_667
+    (bullet,) = build_schedule(_terms(method=Method.BULLET, service_fee_rate=Decimal("0.02")))
+    assert bullet.fee_fen == 20_000 and bullet.total_fen == 1_000_000 + 120_000 + 20_000
+
+
+def test_fee_total_rounds_half_up():
+    # ¥3,000.05 × 1.5 % = 4,500.075 fen → 4,500; ¥3,000.10 × 1.5 % = 4,500.15 → 4,500; 0.5 goes up.
+    assert sum(i.fee_fen for i in build_schedule(_terms(principal_fen=300_005, service_fee_rate=Decimal("0.015")))) == 4_500
+    assert sum(i.fee_fen for i in build_schedule(_terms(principal_fen=100, service_fee_rate=Decimal("0.005")))) == 1  # 0.5 → 1
+
+
+def test_bad_fee_rate_is_refused():
+    for bad in (0.02, Decimal("-0.01"), Decimal("1")):
+        with pytest.raises(ValueError):
+            _terms(service_fee_rate=bad)
+
+
+@given(terms_strategy, st.decimals(min_value=Decimal("0"), max_value=Decimal("0.2"), places=4))
+def test_fee_parts_sum_to_the_total_and_differ_by_at_most_a_fen(terms, fee_rate):
+    terms = Terms(**{**terms.__dict__, "service_fee_rate": fee_rate})
+    schedule = build_schedule(terms)
+    fees = [i.fee_fen for i in schedule]
+    assert sum(fees) == round_half_up(Decimal(terms.principal_fen) * fee_rate)
+    assert max(fees) - min(fees) <= 1
+    assert fees == sorted(fees, reverse=True)  # the extra fen go to the first instalments
+    assert all(i.total_fen == i.principal_fen + i.interest_fen + i.fee_fen for i in schedule)
+
+
+@given(terms_strategy, st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("0.2"), places=4), st.lists(st.integers(min_value=100, max_value=10**8), min_size=1, max_size=12))
+def test_investors_receivables_never_carry_the_fee(terms, fee_rate, holdings):
+    schedule = build_schedule(Terms(**{**terms.__dict__, "service_fee_rate": fee_rate}))
+    shares = split_among_investors(schedule, holdings)
+    assert all(i.fee_fen == 0 for share in shares for i in share)
+    received = sum(i.total_fen for share in shares for i in share)
+    assert received == sum(i.principal_fen + i.interest_fen for i in schedule)
+    assert received == sum(i.total_fen for i in schedule) - sum(i.fee_fen for i in schedule)
