@@ -230,12 +230,14 @@ def _products():
 
     salary = LoanProduct.objects.create(
         name="工薪贷", min_amount_fen=100_000, max_amount_fen=20_000_000, terms_months=[3, 6, 12], method=Method.EQUAL_INSTALMENT,
-        rate_min=Decimal("0.08"), rate_max=Decimal("0.12"), service_fee_rate=Decimal("0.02"), max_per_investor_fen=1_000_000,
+        rate_min=Decimal("0.06"), rate_max=Decimal("0.08"), service_fee_rate=Decimal("0.0050"), penalty_rate_daily=Decimal("0.00010"),
+        max_per_investor_fen=1_000_000,
         required_documents=["id", "income"], required_risk_level="C2",
     )
     business = LoanProduct.objects.create(
         name="经营贷", min_amount_fen=1_000_000, max_amount_fen=100_000_000, terms_months=[6, 12, 24], method=Method.INTEREST_FIRST,
-        rate_min=Decimal("0.10"), rate_max=Decimal("0.15"), service_fee_rate=Decimal("0.03"), max_per_investor_fen=2_000_000,
+        rate_min=Decimal("0.07"), rate_max=Decimal("0.085"), service_fee_rate=Decimal("0.0100"), penalty_rate_daily=Decimal("0.00008"),
+        max_per_investor_fen=2_000_000,
         required_documents=["id", "licence"], required_risk_level="C3",
     )
     return salary, business
@@ -271,8 +273,8 @@ def _seasoned_loans(users: dict[str, User], salary) -> list:
     for name in ("lina", "zhangmin"):
         _deposit(users[name], 2_500_000, f"demo-seasoned-{name}")
     loans = [
-        _disbursed_loan(users, salary, "liuyang", "家装分期(还款中)", "home repairs, repaid by instalments", 2_000_000, "0.0900", "A", 1_000_000),
-        _disbursed_loan(users, salary, "chenjing", "门店周转(逾期)", "working capital for a shop", 1_000_000, "0.1150", "C", 500_000),
+        _disbursed_loan(users, salary, "liuyang", "家装分期(还款中)", "home repairs, repaid by instalments", 2_000_000, "0.0650", "A", 1_000_000),
+        _disbursed_loan(users, salary, "chenjing", "门店周转(逾期)", "working capital for a shop", 1_000_000, "0.0780", "C", 500_000),
     ]
     _deposit(users["liuyang"], 500_000, "demo-liuyang-repayment-funds")  # keeps enough for the debits
     _spend(users["chenjing"], 900_000, "demo-spend-loan")
@@ -286,7 +288,7 @@ def _bad_debt_loan(users: dict[str, User], salary):
     first missed instalment, writes it off."""
     for name in ("lina", "zhangmin"):
         _deposit(users[name], 150_000, f"demo-bad-debt-{name}")
-    loan = _disbursed_loan(users, salary, "zhaolei", "车辆维修(坏账)", "car repairs, never repaid", 300_000, "0.1100", "D", 150_000)
+    loan = _disbursed_loan(users, salary, "zhaolei", "车辆维修(坏账)", "car repairs, never repaid", 300_000, "0.0800", "D", 150_000)
     _spend(users["zhaolei"], 290_000, "demo-spend-bad-debt")
     return loan
 
@@ -333,13 +335,13 @@ def _lending_market(users: dict[str, User], salary, business) -> None:
     from peerfund.lending.services.listing import loan_list
 
     auto_invest_rule_save(
-        investor=users["wangwei"], rate_min=Decimal("0.08"), rate_max=Decimal("0.12"), months_min=1, months_max=12,
+        investor=users["wangwei"], rate_min=Decimal("0.06"), rate_max=Decimal("0.09"), months_min=1, months_max=12,
         grades=["A", "B"], amount_per_loan_fen=50_000, keep_balance_fen=100_000,
     )
     listings = [
-        (users["liuyang"], salary, "装修周转", "home repairs", 300_000, 6, "0.0950", "B"),
-        (users["chenjing"], business, "小店进货", "stock for a shop", 2_000_000, 12, "0.1200", "C"),
-        (users["liuyang"], salary, "教育培训", "a training course", 150_000, 3, "0.0880", "A"),
+        (users["liuyang"], salary, "装修周转", "home repairs", 300_000, 6, "0.0720", "B"),
+        (users["chenjing"], business, "小店进货", "stock for a shop", 2_000_000, 12, "0.0820", "C"),
+        (users["liuyang"], salary, "教育培训", "a training course", 150_000, 3, "0.0680", "A"),
     ]
     loans = [
         loan_list(borrower=borrower, product=product, title=title, purpose=purpose, amount_fen=amount, months=months, annual_rate=Decimal(rate), grade=grade)
