@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "peerfund.lending",
     "peerfund.crowdfunding",
     "peerfund.contracts",
+    "peerfund.legal",
     "peerfund.disclosure",
     "peerfund.cms",
     "peerfund.cob",
