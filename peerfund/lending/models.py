@@ -26,7 +26,11 @@ class LoanProduct(models.Model):
     rounding = models.CharField(max_length=4, choices=Rounding.choices, default=Rounding.FEN)
     rate_min = models.DecimalField(max_digits=6, decimal_places=4)
     rate_max = models.DecimalField(max_digits=6, decimal_places=4)
-    service_fee_rate = models.DecimalField(max_digits=6, decimal_places=4, help_text="share of the principal, taken at disbursement")
+    service_fee_rate = models.DecimalField(
+        max_digits=6,
+        decimal_places=4,
+        help_text="the service fee over the whole loan as a share of the principal, charged in equal parts with each instalment (never netted from the principal)",
+    )
     min_bid_fen = models.BigIntegerField(default=10_000)
     bid_step_fen = models.BigIntegerField(default=10_000)
     max_per_investor_fen = models.BigIntegerField()
@@ -43,7 +47,7 @@ class LoanProduct(models.Model):
     holding_days = models.PositiveSmallIntegerField(default=30)
     transfer_days = models.PositiveSmallIntegerField(default=3)
     transfer_fee_rate = models.DecimalField(max_digits=6, decimal_places=4, default=Decimal("0.0050"))
-    penalty_rate_daily = models.DecimalField(max_digits=6, decimal_places=5, default=Decimal("0.00050"))
+    penalty_rate_daily = models.DecimalField(max_digits=6, decimal_places=5, default=Decimal("0.00010"))
     write_off_days = models.PositiveSmallIntegerField(default=90)
     prepayment_fee_rate = models.DecimalField(
         max_digits=6, decimal_places=4, default=Decimal("0.0100"), help_text="share of the principal repaid early, paid to the investors"
@@ -92,6 +96,9 @@ class Loan(models.Model):
     left_fen = models.BigIntegerField()
     months = models.PositiveSmallIntegerField()
     annual_rate = models.DecimalField(max_digits=6, decimal_places=4)
+    # The product's service fee rate when the loan was listed: a later change of the
+    # product does not change what this borrower agreed to.
+    service_fee_rate = models.DecimalField(max_digits=6, decimal_places=4, default=Decimal(0))
     grade = models.CharField(max_length=2)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.LISTED, db_index=True)
     listed_at = models.DateTimeField()
@@ -245,7 +252,8 @@ class ApplicationDocument(models.Model):
 
 class RepaymentInstalment(models.Model):
     """The borrower's repayment schedule (还款计划), made at disbursement, with what has
-    been paid against each instalment and the penalty interest it has run up."""
+    been paid against each instalment and the penalty interest it has run up. `fee_fen`
+    is the instalment's part of the service fee (分期服务费), the platform's."""
 
     class Status(models.TextChoices):
         DUE = "due", _("Not yet paid")
@@ -267,6 +275,8 @@ class RepaymentInstalment(models.Model):
     interest_paid_fen = models.BigIntegerField(default=0)
     penalty_fen = models.BigIntegerField(default=0)
     penalty_paid_fen = models.BigIntegerField(default=0)
+    fee_fen = models.BigIntegerField(default=0)
+    fee_paid_fen = models.BigIntegerField(default=0)
     # The last business date whose penalty is in `penalty_fen` (the daily close is
     # idempotent per date through it).
     penalty_through = models.DateField(null=True, blank=True)
@@ -281,6 +291,7 @@ class RepaymentInstalment(models.Model):
                 & Q(penalty_paid_fen__lte=F("penalty_fen")) & Q(principal_paid_fen__gte=0) & Q(interest_paid_fen__gte=0),
                 name="instalment_paid_within_due",
             ),
+            models.CheckConstraint(condition=Q(fee_paid_fen__lte=F("fee_fen")) & Q(fee_paid_fen__gte=0), name="instalment_fee_paid_within_due"),
         ]
         indexes = [models.Index(fields=["status", "due_date"], name="instalment_open_by_date")]
 
@@ -289,12 +300,18 @@ class RepaymentInstalment(models.Model):
 
     @property
     def total_fen(self) -> int:
-        return self.principal_fen + self.interest_fen
+        """What the borrower pays for the instalment: principal, interest and fee."""
+        return self.principal_fen + self.interest_fen + self.fee_fen
 
     @property
     def owed_fen(self) -> int:
-        """What is still to pay: penalty, interest and principal."""
-        return (self.penalty_fen - self.penalty_paid_fen) + (self.interest_fen - self.interest_paid_fen) + (self.principal_fen - self.principal_paid_fen)
+        """What is still to pay: penalty, service fee, interest and principal."""
+        return (
+            (self.penalty_fen - self.penalty_paid_fen)
+            + (self.fee_fen - self.fee_paid_fen)
+            + (self.interest_fen - self.interest_paid_fen)
+            + (self.principal_fen - self.principal_paid_fen)
+        )
 
 
 class Investment(models.Model):
@@ -365,7 +382,9 @@ class Receivable(models.Model):
 
 class Repayment(models.Model):
     """One payment by (or debited from) a borrower, and how it was allocated: penalty,
-    interest, principal, oldest instalment first."""
+    service fee, interest, principal, oldest instalment first. `service_fee_fen` is the
+    instalments' service fee it paid (the platform's); `fee_fen` the prepayment fee
+    (the investors')."""
 
     class Source(models.TextChoices):
         MANUAL = "manual", _("Paid by the borrower")
@@ -380,6 +399,7 @@ class Repayment(models.Model):
     interest_fen = models.BigIntegerField(default=0)
     principal_fen = models.BigIntegerField(default=0)
     fee_fen = models.BigIntegerField(default=0)
+    service_fee_fen = models.BigIntegerField(default=0)
     business_date = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
 
