@@ -36,6 +36,13 @@ class User(AbstractUser):
     trade_password_locked_until = models.DateTimeField(null=True, blank=True)
     # Platform time, so "new users of the day" follows the business date (demo, tests).
     date_joined = models.DateTimeField(_("date joined"), default=clock.now)
+    # Account closure (注销): closed_at starts the retention period of personal data;
+    # anonymised_at is set by the daily close's purge (services/data_rights.py).
+    closed_at = models.DateTimeField(null=True, blank=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+    # The last time the user re-entered their password to see their full identity in a
+    # data export (a download within minutes of it shows the ID unmasked).
+    identity_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -43,6 +50,10 @@ class User(AbstractUser):
     @property
     def is_frozen(self) -> bool:
         return self.frozen_at is not None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class ApiToken(models.Model):
@@ -89,6 +100,12 @@ class Verification(models.Model):
     company_name = models.CharField(max_length=120, blank=True)
     credit_code = EncryptedTextField(blank=True)
     credit_code_index = BlindIndexField(source="credit_code", normalize=_digits)
+    # A charity organisation (慈善组织): its registration number is the unified social
+    # credit code the civil-affairs authority gave it (starting with 5); staff confirm
+    # the registration certificate before the 公益 category opens to it.
+    charity_registration_no = models.CharField(max_length=18, blank=True)
+    charity_verified = models.BooleanField(default=False)
+    charity_decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(max_length=200, blank=True)
     provider_ref = models.CharField(max_length=64, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

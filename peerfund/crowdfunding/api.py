@@ -127,7 +127,9 @@ def my_projects(request):
 
 @router.post("/mine", response={201: ProjectDetailOut}, summary="Start a draft (then PATCH its fields, add rewards, submit)")
 def project_create(request, payload: ProjectIn):
-    project = projects.project_create(owner=request.user, title=payload.title or "")
+    category_id = payload.dict(exclude_unset=True).get("category_id")
+    category = get_object_or_404(Category, pk=category_id) if category_id else None
+    project = projects.project_create(owner=request.user, title=payload.title or "", category=category)
     return Status(201, _detail(_update(request.user, project, payload)))
 
 
@@ -390,11 +392,12 @@ class CategoryOut(Schema):
     id: int
     name: str
     parent_id: int | None
+    charity: bool  # 公益: open only to owners verified as charity organisations
 
 
 @router.get("/categories", response=list[CategoryOut], summary="The categories, two levels (projects go in a subcategory)", auth=None)
 def categories(request):
-    return [CategoryOut(id=c.pk, name=c.name, parent_id=c.parent_id) for c in Category.objects.filter(banned=False)]
+    return [CategoryOut(id=c.pk, name=c.name, parent_id=c.parent_id, charity=c.is_charity) for c in Category.objects.filter(banned=False).select_related("parent")]
 
 
 class BackerOut(PledgeOut):

@@ -87,7 +87,8 @@ def categories(request):
         parent = Category.objects.filter(pk=request.POST.get("parent") or 0).first()
         category = Category.objects.filter(pk=request.POST.get("category") or 0).first()
         _attempt(request, lambda: category_save(staff=request.user, name=request.POST.get("name", ""), parent=parent,
-                                                banned=request.POST.get("banned") == "on", category=category), _("Category saved."))
+                                                banned=request.POST.get("banned") == "on", category=category,
+                                                charity=request.POST.get("charity") == "on"), _("Category saved."))
         return redirect("crowdfunding_backoffice:categories")
     tops = Category.objects.filter(parent__isnull=True).prefetch_related("children")
     return render(request, "crowdfunding/backoffice/categories.html", {"tops": tops})

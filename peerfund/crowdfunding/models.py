@@ -26,6 +26,7 @@ class Category(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     position = models.PositiveSmallIntegerField(default=0)
     banned = models.BooleanField(default=False, help_text="projects in it are refused by machine review")
+    charity = models.BooleanField(default=False, help_text="公益: open only to owners verified as charity organisations")
 
     class Meta:
         ordering = ["position", "id"]
@@ -34,6 +35,11 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+
+    @property
+    def is_charity(self) -> bool:
+        """A subcategory of a charity category is a charity category too."""
+        return self.charity or (self.parent is not None and self.parent.charity)
 
 
 class Project(models.Model):

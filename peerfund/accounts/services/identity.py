@@ -121,8 +121,38 @@ def _after_verified(user: User, verification: Verification) -> None:
     invitation_reward_if_due(invitee=user)
 
 
-def verification_submit_enterprise(*, user: User, company_name: str, credit_code: str, legal_rep_name: str, legal_rep_id: str) -> Verification:
-    """Provider check, then a staff review (营业执照 and the representative's consent)."""
+def _clean_charity_no(number: str, credit_code: str) -> str:
+    """A charity organisation's registration number is its own unified social credit
+    code, issued by the civil-affairs authority (registration-authority digit 5)."""
+    try:
+        cleaned = uscc.validate(number)
+    except StdnumError as exc:
+        raise AccountError(
+            _("This is not a valid unified social credit code."), "identity.charity_invalid", {"field": "charity_registration_no"}
+        ) from exc
+    if not cleaned.startswith("5"):
+        raise AccountError(
+            _("A charity organisation's code is issued by the civil-affairs authority and starts with 5."),
+            "identity.charity_not_social_org",
+            {"field": "charity_registration_no"},
+        )
+    if cleaned != _digits_upper(credit_code):
+        raise AccountError(
+            _("The charity registration number must be the organisation's own unified social credit code."),
+            "identity.charity_code_mismatch",
+            {"field": "charity_registration_no"},
+        )
+    return cleaned
+
+
+def _digits_upper(value: str) -> str:
+    return "".join(ch for ch in (value or "") if ch.isalnum()).upper()
+
+
+def verification_submit_enterprise(*, user: User, company_name: str, credit_code: str, legal_rep_name: str, legal_rep_id: str,
+                                   charity_registration_no: str = "") -> Verification:
+    """Provider check, then a staff review (营业执照 and the representative's consent;
+    with a charity registration number, the 慈善组织登记证书 too)."""
     _refuse_if_verified(user)
     if Verification.objects.filter(user=user, status=Verification.Status.REVIEWING).exists():
         raise Conflict(_("A verification of yours is already under review."), "identity.reviewing")
@@ -133,6 +163,7 @@ def verification_submit_enterprise(*, user: User, company_name: str, credit_code
         code = uscc.validate(credit_code)
     except StdnumError as exc:
         raise AccountError(_("This is not a valid unified social credit code."), "identity.uscc_invalid", {"field": "credit_code"}) from exc
+    charity_no = _clean_charity_no(charity_registration_no, code) if (charity_registration_no or "").strip() else ""
     rep_name = _clean_name(legal_rep_name)
     rep_id, birth = _clean_id_number(legal_rep_id)
     _refuse_if_taken(Verification.Kind.ENTERPRISE, "credit_code_index", code)
@@ -144,6 +175,7 @@ def verification_submit_enterprise(*, user: User, company_name: str, credit_code
         verification = Verification.objects.create(
             user=user, kind=Verification.Kind.ENTERPRISE, status=Verification.Status.REVIEWING, real_name=rep_name,
             id_number=rep_id, birth_date=birth, company_name=company, credit_code=code, provider_ref=result.ref,
+            charity_registration_no=charity_no,
         )
         audit_record(actor=user, action="identity.submit", obj=verification, to_state=verification.status)
         notify(user=user, event="verification.reviewing")
@@ -162,9 +194,13 @@ def verification_review(*, staff: User, verification: Verification, approve: boo
         verification.reason = reason.strip()
         verification.reviewed_by = staff
         verification.decided_at = clock.now()
+        # Approving an enterprise that gave a charity registration number confirms it
+        # too: the reviewer saw its registration certificate with the business licence.
+        if approve and verification.charity_registration_no:
+            verification.charity_verified, verification.charity_decided_at = True, verification.decided_at
         try:
             with transaction.atomic():
-                verification.save(update_fields=["status", "reason", "reviewed_by", "decided_at"])
+                verification.save(update_fields=["status", "reason", "reviewed_by", "decided_at", "charity_verified", "charity_decided_at"])
         except IntegrityError as exc:
             raise Conflict(_("This identity is already verified on another account."), "identity.taken") from exc
         audit_record(actor=staff, action="identity.review", obj=verification, from_state="reviewing", to_state=verification.status, reason=reason)
@@ -172,4 +208,51 @@ def verification_review(*, staff: User, verification: Verification, approve: boo
             _after_verified(verification.user, verification)
         else:
             notify(user=verification.user, event="verification.rejected", context={"reason": reason})
+    return verification
+
+
+def user_is_verified_charity(user: User) -> bool:
+    """Whether the user is an enterprise verified as a charity organisation (慈善组织):
+    only they may run projects in a charity (公益) category."""
+    return Verification.objects.filter(
+        user=user, kind=Verification.Kind.ENTERPRISE, status=Verification.Status.VERIFIED, charity_verified=True
+    ).exists()
+
+
+def verification_charity_submit(*, user: User, charity_registration_no: str) -> Verification:
+    """A verified enterprise gives its charity registration number later. The identity
+    adapter confirms it at once when it can (`check_charity`); otherwise staff do."""
+    identity = verified_identity(user)
+    if identity is None or identity.kind != Verification.Kind.ENTERPRISE:
+        raise AccountError(_("Only a verified enterprise can register as a charity organisation."), "identity.charity_not_enterprise")
+    number = _clean_charity_no(charity_registration_no, identity.credit_code)
+    check = getattr(identity_provider(), "check_charity", None)
+    result = check(credit_code=number, company_name=identity.company_name) if check is not None else None
+    with transaction.atomic():
+        identity = Verification.objects.select_for_update().get(pk=identity.pk)
+        identity.charity_registration_no = number
+        identity.charity_verified = bool(result is not None and result.ok)
+        identity.charity_decided_at = clock.now() if identity.charity_verified else None
+        identity.save(update_fields=["charity_registration_no", "charity_verified", "charity_decided_at"])
+        audit_record(actor=user, action="identity.charity_submit", obj=identity, to_state="verified" if identity.charity_verified else "reviewing")
+    return identity
+
+
+def verification_charity_decide(*, staff: User, verification: Verification, approve: bool, reason: str = "") -> Verification:
+    """Staff confirm (or withdraw) an enterprise's charity status, audited; a
+    withdrawal needs a reason (e.g. the registration was revoked)."""
+    if not approve and not reason.strip():
+        raise AccountError(_("Give the reason for the rejection."), "identity.reason_required", {"field": "reason"})
+    with transaction.atomic():
+        verification = Verification.objects.select_for_update().get(pk=verification.pk)
+        if verification.kind != Verification.Kind.ENTERPRISE or verification.status != Verification.Status.VERIFIED:
+            raise Conflict(_("Only a verified enterprise can register as a charity organisation."), "identity.charity_not_enterprise")
+        if approve and not verification.charity_registration_no:
+            raise AccountError(_("This enterprise gave no charity registration number."), "identity.charity_missing")
+        before = "verified" if verification.charity_verified else "unverified"
+        verification.charity_verified = approve
+        verification.charity_decided_at = clock.now()
+        verification.save(update_fields=["charity_verified", "charity_decided_at"])
+        audit_record(actor=staff, action="identity.charity_review", obj=verification, from_state=before,
+                     to_state="verified" if approve else "unverified", reason=reason.strip())
     return verification

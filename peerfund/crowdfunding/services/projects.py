@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from peerfund.accounts.services.identity import verified_identity
+from peerfund.accounts.services.identity import user_is_verified_charity, verified_identity
 from peerfund.core import clock
 from peerfund.core.audit import audit_record
 from peerfund.core.money import MAX_FEN
@@ -33,12 +33,32 @@ def _assert_editable(project: Project) -> None:
         raise refuse(_("Only a draft or a rejected project can be changed."), "project.not_editable")
 
 
-def project_create(*, owner, title: str) -> Project:
+def _charity_refusal(category: Category):
+    return refuse(
+        _("Projects in %(category)s (charity) may only be started by an organisation verified as a charity (慈善组织).")
+        % {"category": category},
+        "crowdfunding.charity_only",
+        "category",
+        category_id=category.pk,
+    )
+
+
+def assert_category_open_to(owner, category: Category | None) -> None:
+    """The 公益 categories take projects only from verified charity organisations
+    (Charity Law: public fundraising is for registered charities)."""
+    if category is not None and category.is_charity and not user_is_verified_charity(owner):
+        raise _charity_refusal(category)
+
+
+def project_create(*, owner, title: str, category: Category | None = None) -> Project:
     title = (title or "").strip()
     if not title:
         raise refuse(_("Give the project a title."), "project.title", "title")
     check_length(title, Project, "title")
-    project = Project.objects.create(owner=owner, title=title)
+    if category is not None and category.parent_id is None:
+        raise refuse(_("Choose a subcategory."), "project.category", "category")
+    assert_category_open_to(owner, category)
+    project = Project.objects.create(owner=owner, title=title, category=category)
     audit_record(actor=owner, action="project.created", obj=project, to_state=Project.Status.DRAFT)
     return project
 
@@ -66,6 +86,8 @@ def project_update(*, owner, project: Project, cover=None, **fields) -> Project:
     category = fields.get("category")
     if category is not None and category.parent_id is None:
         raise refuse(_("Choose a subcategory."), "project.category", "category")
+    if "category" in fields:
+        assert_category_open_to(project.owner, category)
     if "story" in fields:
         fields["story"] = sanitise_rich_text(fields["story"])
     if cover is not None:
@@ -135,6 +157,8 @@ def machine_review(project: Project, origin: Origin = UNKNOWN_ORIGIN) -> list[st
     category = project.category
     if category is not None and (category.banned or (category.parent is not None and category.parent.banned)):
         reasons.append(_("Projects in %(category)s are not allowed.") % {"category": category})
+    if category is not None and category.is_charity and not user_is_verified_charity(project.owner):
+        reasons.append(_charity_refusal(category).message)
     text = " ".join([project.title, project.summary, plain_text(project.story), project.risk_statement, *(f"{t.title} {t.description}" for t in tiers)]).lower()
     banned = sorted({word for word in settings.PEERFUND_CF_BANNED_WORDS if word.lower() in text})
     if banned:
@@ -183,6 +207,7 @@ def project_review(*, staff, project: Project, approve: bool, reasons: list[str]
         if project.status != Project.Status.IN_REVIEW:
             raise refuse(_("This project is not waiting for review."), "project.not_in_review")
         if approve:
+            assert_category_open_to(project.owner, project.category)
             today = clock.business_date()
             project.published_on, project.deadline = today, today + dt.timedelta(days=project.duration_days - 1)
             project.review_reasons = []
@@ -209,14 +234,17 @@ def project_set_fee(*, staff, project: Project, fee_rate: Decimal | None) -> Pro
     return project
 
 
-def category_save(*, staff, name: str, parent: Category | None = None, banned: bool = False, category: Category | None = None) -> Category:
+def category_save(*, staff, name: str, parent: Category | None = None, banned: bool = False, category: Category | None = None,
+                  charity: bool = False) -> Category:
+    """Create or change a category; `charity` marks a 公益 category (its subcategories
+    follow it), open only to verified charity organisations."""
     if not (name or "").strip():
         raise refuse(_("Give the category a name."), "category.name", "name")
     check_length(name.strip(), Category, "name")
     if parent is not None and parent.parent_id is not None:
         raise refuse(_("Categories have two levels only."), "category.depth", "parent")
     category = category or Category()
-    category.name, category.parent, category.banned = name.strip(), parent, banned
+    category.name, category.parent, category.banned, category.charity = name.strip(), parent, banned, charity
     category.save()
-    audit_record(actor=staff, action="category.saved", obj=category, data={"name": category.name, "banned": banned})
+    audit_record(actor=staff, action="category.saved", obj=category, data={"name": category.name, "banned": banned, "charity": charity})
     return category
