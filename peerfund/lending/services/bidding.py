@@ -41,6 +41,7 @@ from peerfund.custody.services import custody_move_many
 from peerfund.ledger import services as ledger
 from peerfund.ledger.chart import AccountKind, EntryKind
 from peerfund.lending.models import RISK_LEVELS, Bid, Loan
+from peerfund.lending.notices import loan_failed_notify, loan_full_notify
 from peerfund.risk.models import Event
 from peerfund.risk.services import risk_gate_many
 from peerfund.risk.signals import UNKNOWN_ORIGIN, Origin, Subject
@@ -272,6 +273,7 @@ def _place(loan_id: int, requests: list[BidRequest], *, lock_loan_first: bool) -
                 raise _LoanMoved
             if row[0] == 0:
                 audit_record(actor=bids[-1].investor, action="loan.full", obj=loan, from_state=Loan.Status.LISTED, to_state=Loan.Status.FULL)
+                loan_full_notify(loan)
             for number, bid in zip(accepted.values(), bids, strict=True):
                 results[number] = bid
     for number, request in enumerate(requests):  # the second of a key used twice in this batch
@@ -339,7 +341,8 @@ def loan_fail(*, loan: Loan, reason: str) -> Loan:
         # FOR UPDATE, not no_key: it must wait for the bid batches holding the loan
         # FOR KEY SHARE, and they for it, before anyone locks an investor's account.
         loan = Loan.objects.select_for_update(of=("self",)).get(pk=loan.pk)
-        if loan.status != Loan.Status.FAILED:
+        failing = loan.status != Loan.Status.FAILED
+        if failing:
             transition(loan, Loan.Status.FAILED, reason=reason)
         bids = list(Bid.objects.filter(loan=loan, status=Bid.Status.FROZEN).order_by("id"))
         if bids:
@@ -357,6 +360,8 @@ def loan_fail(*, loan: Loan, reason: str) -> Loan:
                 for bid in bids
             ])
             Bid.objects.filter(pk__in=[bid.pk for bid in bids]).update(status=Bid.Status.RELEASED)
+        if failing:
+            loan_failed_notify(loan)
     return loan
 
 
