@@ -18,6 +18,7 @@ from peerfund.core.errors import NotFound
 from peerfund.core.idempotency import idempotent
 from peerfund.core.masking import mask_name
 from peerfund.core.schemas import Id, InputSchema, InvalidInput, Page, QueryFen, QueryRate, Rate, StrictFen, StrictId
+from peerfund.lending import cost
 from peerfund.lending.forms import DERIVED
 from peerfund.lending.models import Bid, Investment, Loan, LoanApplication, LoanProduct
 from peerfund.lending.selectors import HallFilters, bids_of, bids_public, due_now, hall_page, loan_get_public, loan_schedule
@@ -90,6 +91,8 @@ class BidPublicOut(Schema):
 class LoanDetailOut(LoanOut):
     borrower: str
     purpose: str
+    service_fee_rate: str = Field(description="the service fee over the whole loan as a share of the principal, charged in equal parts with the instalments")
+    all_in_apr: str = Field(description="all-in annual cost (综合年化成本): IRR of principal received and principal + interest + fee paid, monthly IRR × 12, e.g. \"0.1523\"")
     schedule: list[InstalmentOut]
     bids: list[BidPublicOut]
 
@@ -101,6 +104,7 @@ def loan_detail(request, loan_id: Id):
         **LoanOut.of(loan).dict(),
         borrower=mask_name(loan.borrower.display_name or loan.borrower.username),
         purpose=loan.purpose,
+        service_fee_rate=str(loan.service_fee_rate), all_in_apr=str(cost.loan_all_in_apr(loan)),
         schedule=[InstalmentOut(number=i.number, due_date=i.due_date.isoformat(), principal_fen=i.principal_fen, interest_fen=i.interest_fen) for i in loan_schedule(loan)],
         bids=[BidPublicOut(investor=b["investor"], amount_fen=b["amount_fen"], auto=b["auto"]) for b in bids_public(loan)],
     )
@@ -409,3 +413,46 @@ def contract_download(request, contract_id: Id):
     else gets a 404."""
     contract = contract_get_for_party(request.user, contract_id, staff=request.user.has_perm("backoffice.review_loans"))
     return FileResponse(contract.pdf.open("rb"), content_type="application/pdf", filename=f"contract-{contract.pk}.pdf")
+
+
+class QuoteRowOut(Schema):
+    number: int
+    due_date: str
+    principal_fen: int
+    interest_fen: int
+    fee_fen: int
+    total_fen: int
+
+
+class LoanQuoteOut(Schema):
+    product_id: int
+    amount_fen: int
+    months: int
+    annual_rate: str = Field(description="the rate quoted: the product's highest unless `annual_rate` is given (the grade sets it within the range)")
+    service_fee_rate: str
+    first_payment_fen: int = Field(description="the first instalment, principal + interest + fee (每月还款)")
+    principal_fen: int
+    interest_fen: int
+    fee_fen: int
+    total_fen: int
+    all_in_apr: str = Field(description="all-in annual cost (综合年化成本), monthly IRR × 12, e.g. \"0.1523\"")
+    ceiling: str = Field(description="the legal ceiling on it: PEERFUND_RATE_CEILING_MULTIPLE × PEERFUND_LPR_1Y")
+    above_ceiling: bool
+    schedule: list[QuoteRowOut]
+
+
+@router.get("/quote", response=LoanQuoteOut, summary="What a loan would cost: schedule with the service fee, totals, all-in annual cost", auth=None)
+def loan_quote(request, product: Id, amount_fen: QueryFen, months: Annotated[int, Field(ge=1, le=600)], annual_rate: QueryRate | None = None):
+    """Public. An amount, term or rate the product does not offer is a 422 naming the
+    field (`quote.amount`, `quote.months`, `quote.rate`); an unknown or closed product a 404."""
+    found = LoanProduct.objects.filter(pk=product, enabled=True).first()
+    if found is None:
+        raise NotFound(_("No such product."), "not_found")
+    q = cost.quote(found, amount_fen, months, annual_rate=annual_rate)
+    return LoanQuoteOut(
+        product_id=found.pk, amount_fen=q.amount_fen, months=q.months, annual_rate=str(q.annual_rate), service_fee_rate=str(q.service_fee_rate),
+        first_payment_fen=q.first_payment_fen, principal_fen=q.principal_fen, interest_fen=q.interest_fen, fee_fen=q.fee_fen, total_fen=q.total_fen,
+        all_in_apr=str(q.all_in_apr), ceiling=str(q.ceiling), above_ceiling=q.above_ceiling,
+        schedule=[QuoteRowOut(number=i.number, due_date=i.due_date.isoformat(), principal_fen=i.principal_fen, interest_fen=i.interest_fen,
+                              fee_fen=i.fee_fen, total_fen=i.total_fen) for i in q.rows],
+    )

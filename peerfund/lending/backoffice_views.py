@@ -11,6 +11,7 @@ from peerfund.backoffice.permissions import staff_permission_required
 from peerfund.core.audit import audit_record
 from peerfund.core.errors import ApplicationError
 from peerfund.core.forms import add_application_error
+from peerfund.lending.cost import rate_ceiling
 from peerfund.lending.forms import CollectionNoteForm, ProductForm
 from peerfund.lending.models import (
     ApplicationDocument,
@@ -38,10 +39,14 @@ def product_edit(request, product_id: int | None = None):
     product = get_object_or_404(LoanProduct, pk=product_id) if product_id else None
     form = ProductForm(request.POST or None, instance=product)
     if request.method == "POST" and form.is_valid():
-        product_save(staff=request.user, product=form.product())
-        messages.success(request, _("Product saved."))
-        return redirect("lending_backoffice:products")
-    return render(request, "lending/backoffice/product_edit.html", {"form": form, "product": product})
+        try:
+            product_save(staff=request.user, product=form.product())
+        except ApplicationError as error:  # above the legal ceiling: shown at the rate
+            add_application_error(form, error)
+        else:
+            messages.success(request, _("Product saved."))
+            return redirect("lending_backoffice:products")
+    return render(request, "lending/backoffice/product_edit.html", {"form": form, "product": product, "ceiling": rate_ceiling()})
 
 
 @staff_permission_required("review_loans")

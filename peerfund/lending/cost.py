@@ -128,20 +128,14 @@ def terms_all_in_apr(terms: Terms) -> Decimal:
     return schedule_all_in_apr(terms.principal_fen, build_schedule(terms), terms.start_date)
 
 
-def loan_fee_rate(loan) -> Decimal:
-    """The fee rate the loan was listed with (its own snapshot; the product's for a
-    loan from before the snapshot existed)."""
-    rate = getattr(loan, "service_fee_rate", None)
-    return loan.product.service_fee_rate if rate is None else rate
-
-
 def loan_terms(loan) -> Terms:
     return product_terms(product=loan.product, amount_fen=loan.amount_fen, months=loan.months, annual_rate=loan.annual_rate,
-                         service_fee_rate=loan_fee_rate(loan), start=loan.listed_at.date())
+                         service_fee_rate=loan.service_fee_rate, start=loan.listed_at.date())
 
 
 def loan_all_in_apr(loan) -> Decimal:
-    """The loan's all-in annual cost, from its contract terms."""
+    """The loan's all-in annual cost, from its contract terms and the fee rate it was
+    listed with (`Loan.service_fee_rate`), not the product's current one."""
     return terms_all_in_apr(loan_terms(loan))
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("my-bids/", views.my_bids, name="my_bids"),
     path("auto-invest/", views.auto_invest, name="auto_invest"),
     path("apply/", views.apply, name="apply"),
+    path("quote/", views.quote, name="quote"),
     path("my-applications/", views.my_applications, name="my_applications"),
     path("my-investments/", views.my_investments, name="my_investments"),
     path("my-investments/<int:investment_id>/sell/", views.sell_claim, name="sell_claim"),

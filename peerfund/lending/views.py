@@ -249,6 +249,27 @@ def repay(request, loan_id: int, kind: str):
     return _my_loans_page(request, bound=(loan.pk, kind, form), status=400)
 
 
+def quote(request):
+    """The live quote on the application form (htmx partial, GET product, amount in
+    yuan, months): instalments with the fee as its own column and the all-in annual
+    cost, at the product's highest rate. Input that cannot be quoted yet renders a
+    hint (200, so htmx swaps it in) rather than an error page."""
+    from peerfund.core.money import parse_yuan
+    from peerfund.lending import cost
+    from peerfund.lending.models import LoanProduct
+
+    context = {"quote": None, "hint": _("Enter an amount and a term to see what the loan costs.")}
+    product_id, amount, months = request.GET.get("product", ""), request.GET.get("amount", ""), request.GET.get("months", "")
+    product = LoanProduct.objects.filter(pk=int(product_id), enabled=True).first() if product_id.isdigit() and len(product_id) < 19 else None
+    if product is not None and amount.strip() and months.isdigit() and len(months) < 4:
+        try:
+            context["quote"] = cost.quote(product, parse_yuan(amount), int(months))
+        except ApplicationError as error:  # an amount or term the product does not offer
+            context["hint"] = error.message
+        context["product"] = product
+    return render(request, "lending/_quote.html", context)
+
+
 @login_required
 def contract_pdf(request, contract_id: int):
     """A contract for its parties — the lender and the borrower of a loan contract, the
