@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from peerfund.backoffice import approvals_views, audit, dashboard, finance, switches, tickets, views
 
@@ -22,4 +22,5 @@ urlpatterns = [
     path("approvals/<int:request_id>/", approvals_views.approval_decision, name="approval_decision"),
     path("switches/", switches.switches, name="switches"),
     path("switches/<int:request_id>/", switches.switch_decision, name="switch_decision"),
+    path("post-loan/", include("peerfund.disclosure.backoffice_urls")),  # post-loan information (贷后信息)
 ]
