@@ -9,8 +9,9 @@ from django.http import Http404
 
 from peerfund.core import clock
 from peerfund.crowdfunding.models import Complaint, Payout, Pledge, Project
-from peerfund.disclosure.models import DailySnapshot, LiabilityTree
-from peerfund.lending.models import Loan, LoanProduct
+from peerfund.disclosure.borrower import borrower_disclosure  # noqa: F401  (the listing's borrower panel and API field)
+from peerfund.disclosure.models import DailySnapshot, LiabilityTree, PostLoanRecord
+from peerfund.lending.models import Investment, Loan, LoanProduct
 
 MONTH_SUMS = ("deposits_fen", "withdrawals_fen", "invested_fen", "loans_listed", "loans_disbursed", "users_new", "cf_pledged_today_fen")
 
@@ -92,3 +93,16 @@ def project_transparency(project_id: int) -> dict:
         "delivery": dict(settled.values_list("delivery").annotate(n=Count("id"))),
         "complaints": Complaint.objects.filter(pledge__project=project).aggregate(total=Count("id"), open=Count("id", filter=Q(status=Complaint.Status.OPEN))),
     }
+
+
+def is_investor_of(user, loan_id: int) -> bool:
+    """Holds, or held, a part of the loan (bought claims too)."""
+    return bool(user and user.is_authenticated) and Investment.objects.filter(loan_id=loan_id, investor=user).exists()
+
+
+def post_loan_records_for(loan_id: int, user) -> list[PostLoanRecord] | None:
+    """The loan's post-loan records for one of its investors; None for anybody else
+    (pages answer 404, includes show nothing)."""
+    if not is_investor_of(user, loan_id):
+        return None
+    return list(PostLoanRecord.objects.filter(loan_id=loan_id).order_by("-checked_on", "-id"))

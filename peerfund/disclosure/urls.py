@@ -11,5 +11,6 @@ urlpatterns = [
     path("liabilities/my-proof.json", views.my_proof, name="my_proof"),
     path("liabilities/merkle.py", views.verifier, name="verifier"),
     path("loans/<int:loan_id>/", views.loan_page, name="loan"),
+    path("loans/<int:loan_id>/post-loan/", views.post_loan_page, name="post_loan"),
     path("projects/<int:project_id>/", views.project_page, name="project"),
 ]

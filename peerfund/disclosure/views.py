@@ -20,6 +20,7 @@ from peerfund.disclosure.selectors import (
     latest_tree,
     loan_transparency,
     month_report,
+    post_loan_records_for,
     project_transparency,
     report_months,
     trend,
@@ -28,6 +29,7 @@ from peerfund.disclosure.selectors import (
 from peerfund.disclosure.services.liabilities import liability_proof
 from peerfund.disclosure.services.reports import HEADER, monthly_rows, monthly_subtitle, monthly_title
 from peerfund.disclosure.services.statistics import latest_snapshot
+from peerfund.lending.models import Loan
 
 
 def disclosure(request):
@@ -82,6 +84,16 @@ def verifier(request):
 def loan_page(request, loan_id: int):
     data = loan_transparency(loan_id)
     return render(request, "disclosure/loan.html", {**data, "borrower": mask_name(data["loan"].borrower.display_name or data["loan"].borrower.username)})
+
+
+@login_required
+def post_loan_page(request, loan_id: int):
+    """The loan's post-loan information, for its investors only (404 to anyone else,
+    so a stranger cannot tell it exists)."""
+    loan = Loan.objects.filter(pk=loan_id).first()
+    if loan is None or post_loan_records_for(loan_id, request.user) is None:
+        raise Http404
+    return render(request, "disclosure/post_loan.html", {"loan": loan})
 
 
 def project_page(request, project_id: int):

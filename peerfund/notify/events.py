@@ -53,6 +53,7 @@ EVENTS: dict[str, Event] = {
     "loan.refused_borrower": Event(_("Your loan was not approved"), _("{loan} was not approved at the final review, so it will not be lent out. You owe nothing on it."), sms=True),
     "loan.refused_investor": Event(_("A loan you bid on was not approved"), _("{loan} was not approved at the final review; your {amount} is unfrozen and back in your balance."), sms=True),
     "loan.disbursed_borrower": Event(_("Loan disbursed"), _("{amount} was paid to your balance in full: no fee is taken from it. The service fee, {fee} in all, is paid with the instalments; your repayment plan is in My loans."), sms=True),
+    "loan.post_loan": Event(_("Post-loan information"), _("The platform checked {loan} on {date}: how the money was used and the borrower's ability to repay. Read it on the loan's page.")),
     "loan.disbursed_investor": Event(_("Your loan is lent out"), _("Your {amount} in {loan} was lent; your receivable plan and contract are ready.")),
     "repayment.due_soon": Event(_("Repayment due soon"), _("Instalment {number} of {loan}, {amount}, is due on {date}. Keep it in your balance: it is debited that night."), sms=True),
     "repayment.due_today": Event(_("Repayment due today"), _("Instalment {number} of {loan}, {amount}, is due today ({date})."), sms=True),
