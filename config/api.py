@@ -25,6 +25,7 @@ from peerfund.core.schemas import ErrorOut
 from peerfund.crowdfunding.api import router as crowdfunding_router
 from peerfund.disclosure.api import router as disclosure_router
 from peerfund.funds.api import router as funds_router
+from peerfund.legal.api import router as legal_router
 from peerfund.lending.api import router as lending_router
 
 logger = logging.getLogger("peerfund.api")
@@ -138,3 +139,4 @@ api.add_router("/loans", lending_router)
 api.add_router("/crowdfunding", crowdfunding_router)
 api.add_router("/disclosure", disclosure_router)
 api.add_router("/content", content_router)
+api.add_router("/legal", legal_router)

@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "peerfund.core.middleware.ApplicationErrorMiddleware",
+    "peerfund.legal.middleware.ConsentMiddleware",  # after the above: its process_exception runs first
 ]
 
 ROOT_URLCONF = "config.urls"

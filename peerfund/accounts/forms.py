@@ -1,3 +1,5 @@
+import functools
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -63,3 +65,49 @@ class AddressForm(BootstrapFormMixin, forms.Form):
     city = forms.CharField(label=_("City"), max_length=30)
     street = forms.CharField(label=_("Street address"), max_length=120)
     make_default = forms.BooleanField(label=_("Make this my default address"), required=False)
+
+
+def _agreement_label():
+    """The sign-up checkbox's label, linking the two documents (they open in a new tab)."""
+    from django.urls import reverse
+    from django.utils.html import format_html
+
+    def link(kind: str, title) -> str:
+        try:
+            url = reverse("legal:document", kwargs={"kind": kind})
+        except Exception:  # the legal pages are not routed
+            url = f"/legal/{kind}/"
+        return format_html('<a href="{}" target="_blank" rel="noopener" data-testid="doc-{}">《{}》</a>', url, kind, title)
+
+    return format_html(
+        "{} {}{}", _("I have read and agree to"), link("user_agreement", _("User agreement")), link("privacy_policy", _("Privacy policy")),
+    )
+
+
+@functools.cache
+def signup_form_class():
+    """allauth's sign-up form with the required agreement checkbox; the acceptance of
+    both documents is recorded with the new user, in the same transaction."""
+    from allauth.account.forms import SignupForm as AllauthSignupForm
+
+    class SignupForm(AllauthSignupForm):
+        agree = forms.BooleanField(required=True, error_messages={"required": _("Please read and accept the user agreement and the privacy policy.")})
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["agree"] = self.fields.pop("agree")  # last, under the passwords
+            self.fields["agree"].label = _agreement_label()
+
+        def save(self, request):
+            from django.db import transaction
+
+            from peerfund.core.devices import ip_of
+            from peerfund.legal.services import Action, REQUIRED, consent_record, published
+
+            with transaction.atomic():
+                user = super().save(request)
+                consent_record(user=user, versions=list(published(REQUIRED[Action.SIGNUP])), ip=ip_of(request),
+                               user_agent=request.META.get("HTTP_USER_AGENT", ""), action=Action.SIGNUP)
+            return user
+
+    return SignupForm

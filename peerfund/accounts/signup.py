@@ -1,10 +1,13 @@
 """Sign-up as allauth does it, with the registration risk rules run on the valid form
 before the account is created (a refusal shows at the top of the form and says
-nothing of why). While the emergency switch pauses sign-ups (core/switches.py) the
-page, shown or posted, is allauth's "sign-up closed" page with the reason, status 503."""
+nothing of why). The form has the required "I have read and agree" checkbox for the
+user agreement and the privacy policy, whose acceptance is recorded with the new user
+(legal app). While the emergency switch pauses sign-ups (core/switches.py) the page,
+shown or posted, is allauth's "sign-up closed" page with the reason, status 503."""
 from allauth.account.views import SignupView as AllauthSignupView
 from django.contrib import messages
 
+from peerfund.accounts.forms import signup_form_class
 from peerfund.core.switches import Operation, OperationPaused, ensure_open
 from peerfund.risk.models import Event
 from peerfund.risk.services import RiskRefused, risk_gate
@@ -21,6 +24,9 @@ class SignupView(AllauthSignupView):
             self.paused = paused
             return False
         return super().is_open()
+
+    def get_form_class(self):
+        return signup_form_class()
 
     def closed(self):
         response = super().closed()

@@ -20,6 +20,7 @@ from peerfund.custody.services import custody_move
 from peerfund.ledger import services as ledger
 from peerfund.ledger.chart import AccountKind, EntryKind
 from peerfund.ledger.errors import InsufficientBalance
+from peerfund.legal.services import Action, consent_require
 from peerfund.risk.models import Event
 from peerfund.risk.services import risk_gate
 from peerfund.risk.signals import UNKNOWN_ORIGIN, Origin
@@ -70,6 +71,7 @@ def pledge_place(*, backer, project_id: int, tier_id: int | None, amount_fen: in
     replay = _replay(backer, key, project_id, tier_id, amount_fen)
     if replay is not None:
         return replay
+    consent_require(user=backer, action=Action.PLEDGE)
     project = Project.objects.filter(pk=project_id, status__in=Project.PUBLIC).first()
     if project is None:
         raise NotFound(_("No such project."), "not_found")
