@@ -40,6 +40,7 @@ from peerfund.custody.models import CustodyAccount
 from peerfund.custody.services import custody_move_many
 from peerfund.ledger import services as ledger
 from peerfund.ledger.chart import AccountKind, EntryKind
+from peerfund.legal.services import Action, consent_require
 from peerfund.lending.models import RISK_LEVELS, Bid, Loan
 from peerfund.lending.notices import loan_failed_notify, loan_full_notify
 from peerfund.risk.models import Event
@@ -322,6 +323,7 @@ def bid_place(*, investor, loan_id: int, amount_fen: int, trade_password: str, k
     Called inside a transaction (auto-invest at listing), the bid runs alone in that
     transaction; otherwise it joins the loan's next batch."""
     ensure_open(Operation.BIDS)
+    consent_require(user=investor, action=Action.AUTO_INVEST if auto else Action.BID)
     if not auto:
         user_assert_can_move_money(user=investor, trade_password=trade_password)
     request = BidRequest(investor=investor, loan_id=loan_id, amount_fen=amount_fen, key=key, auto=auto, origin=origin)
