@@ -19,14 +19,13 @@ from peerfund.core.idempotency import idempotent
 from peerfund.core.masking import mask_name
 from peerfund.core.schemas import Id, InputSchema, InvalidInput, Page, QueryFen, QueryRate, Rate, StrictFen, StrictId
 from peerfund.lending import cost
-from peerfund.lending.forms import DERIVED
 from peerfund.lending.models import Bid, Investment, Loan, LoanApplication, LoanProduct
 from peerfund.lending.selectors import HallFilters, bids_of, bids_public, due_now, hall_page, loan_get_public, loan_schedule
 from peerfund.lending.services.bidding import bid_place
 from peerfund.lending.services.origination import application_submit
 from peerfund.lending.services.repayment import loan_prepay, loan_repay, prepayment_quote
 from peerfund.lending.services.transfer import claim_buy, claim_list, claims_on_sale
-from peerfund.risk.features import FEATURES
+from peerfund.risk.features import QUESTIONS
 from peerfund.risk.signals import Origin
 
 router = Router(tags=["lending"])
@@ -144,6 +143,11 @@ def my_bids(request):
     return [BidOut.of(b) for b in bids_of(request.user)[:200]]
 
 
+class ReasonOut(Schema):
+    code: str
+    text: str
+
+
 class ApplicationOut(Schema):
     id: int
     product_id: int
@@ -152,13 +156,17 @@ class ApplicationOut(Schema):
     status: str
     grade: str | None
     reason: str
+    reasons: list[ReasonOut] = Field(description="why the pre-screen declined: history on this platform first (codes `history.written_off`, "
+                                     "`history.overdue`), then the answers that cost the most points (code empty)")
     loan_id: int | None
 
     @staticmethod
     def of(application: LoanApplication) -> "ApplicationOut":
+        declined = application.status == LoanApplication.Status.PRESCREEN_REJECTED and application.decision_id
         return ApplicationOut(
             id=application.pk, product_id=application.product_id, amount_fen=application.amount_fen, months=application.months,
             status=application.status, grade=application.decision.grade if application.decision_id else None, reason=application.reason,
+            reasons=[ReasonOut(code=r.get("code", ""), text=r["text"]) for r in application.decision.reasons] if declined else [],
             loan_id=application.loan_id,
         )
 
@@ -166,23 +174,27 @@ class ApplicationOut(Schema):
 class FeatureOut(Schema):
     name: str
     label: str
+    question: str
     choices: list[list[str]]
+    options: list[list[int | str]] = Field(description="for a numeric question: the numbers offered, each with its meaning")
     minimum: int | None
     maximum: int | None
 
 
 @router.get("/applications/schema", response=list[FeatureOut], summary="The questions a loan application asks (for app forms)", auth=None)
 def application_schema(request):
+    """Every question is required and has no default. Amount, term, age (from the
+    verified ID) and loans on this platform are not asked."""
     return [
-        FeatureOut(name=f.name, label=str(f.label), choices=[[value, str(label)] for value, label in f.choices], minimum=f.minimum, maximum=f.maximum)
-        for f in FEATURES
-        if f.name not in DERIVED
+        FeatureOut(name=f.name, label=str(f.label), question=str(f.question or f.label), choices=[[value, str(label)] for value, label in f.choices],
+                   options=[[value, str(label)] for value, label in f.options], minimum=f.minimum, maximum=f.maximum)
+        for f in QUESTIONS
     ]
 
 
 @router.post("/applications", response={201: ApplicationOut}, summary="Apply for a loan (multipart: fields, `attributes` as JSON, documents as files)")
 @decorate_view(idempotent)
-def application_create(request, product_id: Form[Id], amount_fen: Form[QueryFen], months: Form[Annotated[int, Field(ge=1, le=600)]], purpose: Form[str], attributes: Form[str],
+def application_create(request, product_id: Form[Id], amount_fen: Form[QueryFen], months: Form[Annotated[int, Field(ge=1, le=600)]], attributes: Form[str], purpose: Form[str] = "",
                        id: File[UploadedFile] = None, income: File[UploadedFile] = None, employment: File[UploadedFile] = None,  # noqa: A002
                        licence: File[UploadedFile] = None):
     try:

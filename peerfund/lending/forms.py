@@ -131,38 +131,63 @@ class ProductForm(BootstrapFormMixin, forms.ModelForm):
         return product
 
 
-DERIVED = ("credit_amount", "duration_in_month")  # taken from the amount and term asked for
+# Asked first, right after amount and term: what the money is for, and whether the
+# applicant is a student (refused whatever the other answers: the 2017 ban on 校园贷).
+FIRST_QUESTIONS = ("purpose", "student")
 
 
 class ApplicationForm(BootstrapFormMixin, forms.Form):
+    """Amount, term, then the questions of risk.features.QUESTIONS as a person asks them.
+    Every question starts unanswered and is required: a skipped one is a field error,
+    never a guessed (and lower-scoring) answer. Age and loans on this platform are not
+    asked (the verified ID and the books say them); purpose is asked once."""
+
     product = forms.ModelChoiceField(label=_("Product"), queryset=None)
     amount = YuanField(label=_("Amount (yuan)"))
     months = forms.IntegerField(label=_("Term (months)"), min_value=1, max_value=36)
-    purpose = forms.CharField(label=_("What the money is for"), max_length=200)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, quote_url: str | None = None, **kwargs):
         from peerfund.lending.models import ApplicationDocument, LoanProduct
-        from peerfund.risk.features import FEATURES
+        from peerfund.risk.features import QUESTIONS
 
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = LoanProduct.objects.filter(enabled=True).order_by("id")
-        for feature in FEATURES:
-            if feature.name in DERIVED:
-                continue
-            if feature.numeric:
-                field = forms.IntegerField(label=feature.label, min_value=feature.minimum, max_value=feature.maximum)
+        if quote_url:
+            # The live quote (每月还款, 服务费, 综合年化成本) under the form, refreshed as these change.
+            for name in ("product", "amount", "months"):
+                self.fields[name].widget.attrs.update({
+                    "hx-get": quote_url, "hx-target": "#quote", "hx-trigger": "change, keyup changed delay:400ms",
+                    "hx-include": "[name=product],[name=amount],[name=months]", "hx-sync": "closest form:replace",
+                })
+        unanswered = [("", _("Choose an answer"))]
+        ordered = [q for name in FIRST_QUESTIONS for q in QUESTIONS if q.name == name] + [q for q in QUESTIONS if q.name not in FIRST_QUESTIONS]
+        for feature in ordered:
+            label = feature.question or feature.label
+            if feature.options:
+                field = forms.TypedChoiceField(label=label, choices=unanswered + list(feature.options), coerce=int, empty_value=None)
+            elif feature.numeric:
+                field = forms.IntegerField(label=label, min_value=feature.minimum, max_value=feature.maximum)
             else:
-                field = forms.ChoiceField(label=feature.label, choices=[(value, label) for value, label in feature.choices])
-            field.widget.attrs["class"] = "form-select" if not feature.numeric else "form-control"
-            self.fields[f"attr_{feature.name}"] = field
+                field = forms.ChoiceField(label=label, choices=unanswered + list(feature.choices))
+            field.required = True
+            field.error_messages["required"] = _("Please answer this question.")
+            field.widget.attrs["class"] = "form-control" if feature.numeric and not feature.options else "form-select"
+            self.fields[self.field_name(feature.name)] = field
         for kind, label in ApplicationDocument.Kind.choices:
             self.fields[kind] = forms.FileField(label=label, required=False)
             self.fields[kind].widget.attrs["class"] = "form-control"
 
+    @staticmethod
+    def field_name(question: str) -> str:
+        return "purpose" if question == "purpose" else f"attr_{question}"
+
     def attributes(self) -> dict:
-        return {name.removeprefix("attr_"): value for name, value in self.cleaned_data.items() if name.startswith("attr_")}
+        from peerfund.risk.features import QUESTIONS
+
+        return {feature.name: self.cleaned_data[self.field_name(feature.name)] for feature in QUESTIONS}
 
     def documents(self) -> dict:
         from peerfund.lending.models import ApplicationDocument
 
         return {kind: self.cleaned_data[kind] for kind in ApplicationDocument.Kind.values if self.cleaned_data.get(kind)}
+

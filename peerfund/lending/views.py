@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from peerfund.contracts.selectors import contract_get_for_party
@@ -28,7 +29,7 @@ from peerfund.lending.returns import FLOW_PREFETCH, investment_returns
 from peerfund.lending.selectors import HallFilters, bids_of, bids_public, due_now, hall_page, loan_get_public, loan_schedule
 from peerfund.lending.services.auto_invest import auto_invest_rule_save
 from peerfund.lending.services.bidding import bid_place
-from peerfund.lending.services.origination import application_submit
+from peerfund.lending.services.origination import age_on_id, application_submit
 from peerfund.lending.services.repayment import loan_prepay, loan_repay
 from peerfund.lending.services.transfer import claim_buy, claim_list, claims_on_sale
 from peerfund.risk.signals import Origin
@@ -118,20 +119,28 @@ def auto_invest(request):
     return render(request, "lending/auto_invest.html", {"form": form, "rule": rule, "log": log})
 
 
+def _quote_url() -> str | None:
+    """The live quote's URL (lending:quote), or None while it does not exist."""
+    try:
+        return reverse("lending:quote")
+    except NoReverseMatch:
+        return None
+
+
 @login_required
 def apply(request):
-    form = ApplicationForm(request.POST or None, request.FILES or None)
+    form = ApplicationForm(request.POST or None, request.FILES or None, quote_url=_quote_url())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             application = application_submit(
-                borrower=request.user, product=data["product"], amount_fen=data["amount"], months=data["months"], purpose=data["purpose"],
+                borrower=request.user, product=data["product"], amount_fen=data["amount"], months=data["months"],
                 attributes=form.attributes(), documents=form.documents(), origin=Origin.of(request),
             )
         except ApplicationError as error:
             field = (error.extra or {}).get("field")
-            if field and f"attr_{field}" in form.fields:
-                error.extra["field"] = f"attr_{field}"
+            if field and field not in form.fields and form.field_name(field) in form.fields:
+                error.extra["field"] = form.field_name(field)
             add_application_error(form, error)
         else:
             if application.status == application.Status.PRESCREEN_REJECTED:
@@ -139,7 +148,7 @@ def apply(request):
             else:
                 messages.success(request, _("Application received: our team reviews it within two working days."))
             return redirect("lending:my_applications")
-    return render(request, "lending/apply.html", {"form": form})
+    return render(request, "lending/apply.html", {"form": form, "age": age_on_id(request.user)})
 
 
 @login_required

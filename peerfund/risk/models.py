@@ -100,6 +100,10 @@ class CreditDecision(models.Model):
     reasons = models.JSONField()
     outcome = models.CharField(max_length=10)
     evaluation = models.OneToOneField(Evaluation, null=True, on_delete=models.PROTECT, related_name="+")
+    # The borrower's history on this platform as it was weighed (risk.history), and the
+    # points it added to the score.
+    history = models.JSONField(default=dict, blank=True)
+    history_points = models.IntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -107,6 +111,10 @@ class CreditDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grade} ({self.score}) for user {self.user_id}"
+
+    @property
+    def decline_codes(self) -> list[str]:
+        return [r["code"] for r in self.reasons if r.get("code")]
 
 
 class BlacklistEntry(models.Model):

@@ -78,6 +78,17 @@ def score_application(artefact: dict, application: dict) -> Score:
     return Score(total, round(probability, 4), grade_for(total), reasons, feature_points)
 
 
+def score_add(artefact: dict, score: Score, points: int) -> Score:
+    """The score with `points` added (history on this platform): probability and grade
+    follow from the new total by the same scaling."""
+    if not points:
+        return score
+    total = score.points + points
+    scaling = artefact["scaling"]
+    probability = 1 / (1 + math.exp((total - scaling["offset"]) / scaling["factor"]))
+    return Score(total, round(probability, 4), grade_for(total), score.reasons, score.feature_points)
+
+
 def population_stability(expected_edges: list[float], scores: list[int]) -> float | None:
     """PSI of `scores` against the training deciles (each decile holds 10 % there)."""
     if len(scores) < 20:

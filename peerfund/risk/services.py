@@ -21,9 +21,10 @@ from peerfund.core.alerts import alert_raise
 from peerfund.core.audit import audit_record
 from peerfund.core.errors import ApplicationError, Forbidden
 from peerfund.risk.features import FEATURES, clean_application
+from peerfund.risk.history import PlatformHistory, history_bonus, history_declines
 from peerfund.risk.models import CreditDecision, Event, ScoreModel
 from peerfund.risk.rules import Outcome, evaluate, evaluate_many
-from peerfund.risk.scoring import grade_terms, population_stability, score_application
+from peerfund.risk.scoring import grade_terms, population_stability, score_add, score_application
 from peerfund.risk.signals import UNKNOWN_ORIGIN, Origin, SignalBatch, Subject, collect
 
 
@@ -108,24 +109,37 @@ def score_model_activate(*, staff, model: ScoreModel) -> ScoreModel:
     return model
 
 
-def credit_assess(*, user, application: dict, origin: Origin = UNKNOWN_ORIGIN) -> CreditDecision:
+def credit_assess(*, user, application: dict, origin: Origin = UNKNOWN_ORIGIN, history: PlatformHistory | None = None) -> CreditDecision:
     """Score a loan application and run the application rules. The decision records
-    the model version; a blacklisted or rejected applicant gets `outcome="reject"`."""
+    the model version; a blacklisted or rejected applicant gets `outcome="reject"`.
+
+    `history` is the borrower's record on this platform (risk.history): a written-off
+    loan still owing or an instalment overdue past its grace days declines the
+    application whatever the score, with those reasons first; loans repaid on time
+    add points before the grade is read."""
+    history = history or PlatformHistory()
     try:
         cleaned = clean_application(application)
     except ValueError as exc:
         raise ApplicationError(_("Answer this question with one of the offered values."), "risk.application_field", {"field": str(exc)}) from exc
     model = active_model()
-    score = score_application(model.artefact, cleaned)
+    declines = history_declines(history)
+    bonus = history_bonus(history)
+    score = score_add(model.artefact, score_application(model.artefact, cleaned), bonus)
     terms = grade_terms(score.grade)
     signals = collect(
         event=Event.APPLICATION,
         user=user,
         origin=origin,
         amount_fen=cleaned["credit_amount"] * 100,
-        extra={"score": score.points, "grade": score.grade, "probability_of_default": score.probability_of_default},
+        extra={
+            "score": score.points, "grade": score.grade, "probability_of_default": score.probability_of_default,
+            "history_written_off": history.written_off_loans, "history_overdue": history.overdue_loans,
+            "history_settled_on_time": history.settled_on_time,
+        },
     )
     outcome = evaluate(event=Event.APPLICATION, signals=signals, user=user)
+    reasons = [{"feature": r.feature, "text": r.text(), "points_lost": r.points_lost} for r in score.reasons]
     decision = CreditDecision.objects.create(
         user=user,
         model=model,
@@ -133,9 +147,11 @@ def credit_assess(*, user, application: dict, origin: Origin = UNKNOWN_ORIGIN) -
         score=score.points,
         probability_of_default=Decimal(str(score.probability_of_default)),
         grade=score.grade,
-        reasons=[{"feature": r.feature, "text": r.text(), "points_lost": r.points_lost} for r in score.reasons],
-        outcome=outcome.outcome if outcome.outcome != "alert" else "pass",
+        reasons=declines + reasons,
+        outcome="reject" if declines else outcome.outcome if outcome.outcome != "alert" else "pass",
         evaluation=outcome.evaluation,
+        history=history.as_dict(),
+        history_points=bonus,
     )
     decision.terms = terms
     return decision

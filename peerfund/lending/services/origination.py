@@ -7,31 +7,36 @@ instant, reasoned decline), then reviewed twice, by two different staff members.
 final approval lists the loan at a rate within both the product's and the grade's
 range, and auto-invest gets its share.
 """
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from peerfund.accounts.errors import AccountError
 from peerfund.accounts.models import Verification
 from peerfund.accounts.services.identity import verified_identity
+from peerfund.core import clock
 from peerfund.core.audit import audit_record
 from peerfund.core.errors import Conflict, Forbidden
 from peerfund.core.money import format_fen
 from peerfund.core.schemas import InvalidInput
 from peerfund.core.transitions import transition
-from peerfund.lending.models import ApplicationDocument, Loan, LoanApplication, LoanProduct
+from peerfund.lending.models import ApplicationDocument, Loan, LoanApplication, LoanProduct, RepaymentInstalment
 from peerfund.lending.services.listing import loan_list
 from peerfund.notify.services import notify
-from peerfund.risk.features import FEATURES
+from peerfund.risk.features import DERIVED, EXTRA_QUESTIONS, FEATURE_BY_NAME, FEATURES, QUESTIONS, STUDENT
+from peerfund.risk.history import PlatformHistory
 from peerfund.risk.scoring import grade_terms
 from peerfund.risk.services import credit_assess
 from peerfund.risk.signals import UNKNOWN_ORIGIN, Origin
 
 # Leading bytes of the file types we accept: checked on content, not on the name.
 SIGNATURES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
-OUTSTANDING = (Loan.Status.LISTED, Loan.Status.FULL, Loan.Status.DISBURSED)
+NOT_YET_DISBURSED = (Loan.Status.LISTED, Loan.Status.FULL)
 
 
 class ApplicationRefused(AccountError):
@@ -52,11 +57,46 @@ def borrowing_cap_fen(borrower) -> int:
 
 
 def outstanding_fen(borrower) -> int:
-    """Borrowing counted against the cap: loans not repaid yet (servicing will reduce
-    this by principal repaid) and applications still in review."""
-    loans = sum(Loan.objects.filter(borrower=borrower, status__in=OUTSTANDING).values_list("amount_fen", flat=True))
-    pending = sum(LoanApplication.objects.filter(borrower=borrower, status__in=LoanApplication.PENDING).values_list("amount_fen", flat=True))
-    return loans + pending
+    """Borrowing counted against the cap: the principal still owed on every loan that
+    is repaying, overdue or written off and not yet recovered (principal less principal
+    repaid, instalment by instalment), the whole amount of loans listed but not yet
+    disbursed, and applications still in review. A settled loan counts nothing."""
+    owed = RepaymentInstalment.objects.filter(loan__borrower=borrower, loan__status__in=Loan.REPAYABLE).aggregate(
+        owed=Sum(F("principal_fen") - F("principal_paid_fen")))["owed"] or 0
+    listed = Loan.objects.filter(borrower=borrower, status__in=NOT_YET_DISBURSED).aggregate(total=Sum("amount_fen"))["total"] or 0
+    pending = LoanApplication.objects.filter(borrower=borrower, status__in=LoanApplication.PENDING).aggregate(total=Sum("amount_fen"))["total"] or 0
+    return owed + listed + pending
+
+
+def platform_history(borrower) -> PlatformHistory:
+    """What this platform's books say of the borrower, for the pre-screen (risk.history):
+    written-off loans still owing, loans overdue past their grace days today, loans
+    settled with every instalment paid by its due date."""
+    today = clock.business_date()
+    written_off = list(Loan.objects.filter(borrower=borrower, status=Loan.Status.WRITTEN_OFF).prefetch_related("instalments"))
+    written_off_owed = sum(i.owed_fen for loan in written_off for i in loan.instalments.all())
+    late = [
+        i for i in RepaymentInstalment.objects.filter(loan__borrower=borrower, loan__status=Loan.Status.DISBURSED, status__in=RepaymentInstalment.OPEN,
+                                                      due_date__lt=today).select_related("loan__product")
+        if today > i.due_date + dt.timedelta(days=i.loan.product.grace_days)
+    ]
+    paid_late = RepaymentInstalment.objects.filter(loan=OuterRef("pk")).filter(Q(paid_on__isnull=True) | Q(paid_on__gt=F("due_date")))
+    on_time = Loan.objects.filter(borrower=borrower, status=Loan.Status.SETTLED).exclude(Exists(paid_late)).count()
+    return PlatformHistory(
+        written_off_loans=len(written_off), written_off_owed_fen=written_off_owed,
+        overdue_loans=len({i.loan_id for i in late}), overdue_owed_fen=sum(i.owed_fen for i in late),
+        settled_on_time=on_time,
+        open_loans=Loan.objects.filter(borrower=borrower, status__in=(*NOT_YET_DISBURSED, *Loan.REPAYABLE)).count(),
+    )
+
+
+def age_on_id(borrower) -> int | None:
+    """Age from the verified ID's date of birth on the business date (None for a firm)."""
+    identity = verified_identity(borrower)
+    if identity is None or identity.birth_date is None:
+        return None
+    today, birth = clock.business_date(), identity.birth_date
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 def _check(borrower, product: LoanProduct, amount_fen: int, months: int, documents: dict) -> None:
@@ -92,11 +132,12 @@ def _check(borrower, product: LoanProduct, amount_fen: int, months: int, documen
 
 def _attributes_check(attributes) -> None:
     """The answers must be an object of the documented questions (risk.features), each
-    a number or one of the offered values; anything else is a 422 naming what is wrong."""
+    a number or one of the offered values, every question answered; anything else is a
+    422 naming what is wrong. A skipped question is never guessed: it is an error."""
     if not isinstance(attributes, dict):
         raise InvalidInput(_("The answers (`attributes`) must be an object: each question's name and its answer."), "application.attributes",
                            {"field": "attributes"})
-    known = {feature.name for feature in FEATURES}
+    known = {feature.name for feature in (*FEATURES, *EXTRA_QUESTIONS)}
     unknown = sorted(str(name) for name in attributes if name not in known)
     if unknown:
         raise InvalidInput(_("These are not questions of the application: %(names)s.") % {"names": ", ".join(unknown[:10])[:300]},
@@ -105,19 +146,55 @@ def _attributes_check(attributes) -> None:
     if malformed:
         raise InvalidInput(_("Answer each question with a number or one of the offered values."), "application.attributes",
                            {"field": "attributes", "questions": malformed})
+    missing = [feature.name for feature in QUESTIONS if attributes.get(feature.name) in (None, "")]
+    if missing:
+        raise InvalidInput(_("Answer every question; these are not answered: %(names)s.") % {"names": ", ".join(missing)},
+                           "application.unanswered", {"field": missing[0], "questions": missing})
 
 
-def application_submit(*, borrower, product: LoanProduct, amount_fen: int, months: int, purpose: str, attributes: dict, documents: dict,
+def _student_check(attributes: dict) -> None:
+    """The 2017 ban on campus lending (校园贷): no loans to students, whatever their score."""
+    if attributes.get(STUDENT.name) == "yes":
+        raise ApplicationRefused(
+            _("We cannot lend to students: since 2017 online lending platforms may not lend to students at school or university (校园贷)."),
+            "application.student", {"field": STUDENT.name},
+        )
+    if attributes.get(STUDENT.name) not in dict(STUDENT.choices):
+        raise InvalidInput(_("Answer this question with one of the offered values."), "application.attributes", {"field": STUDENT.name})
+
+
+def _purpose_title(attributes: dict, purpose: str) -> str:
+    """The listing's purpose text: what the borrower wrote (API clients may), else the
+    purpose chosen, in the platform's language (the form asks the purpose once)."""
+    if purpose.strip():
+        return purpose.strip()[:200]
+    with translation.override(settings.LANGUAGE_CODE):
+        return FEATURE_BY_NAME["purpose"].value_label(attributes.get("purpose"))[:200]
+
+
+def application_submit(*, borrower, product: LoanProduct, amount_fen: int, months: int, attributes: dict, documents: dict, purpose: str = "",
                        origin: Origin = UNKNOWN_ORIGIN) -> LoanApplication:
+    """Checks, then the pre-screen with what the platform knows filled in: amount and
+    term, age from the verified ID, loans here and their history (risk.history)."""
+    if isinstance(attributes, dict) and "purpose" not in attributes and purpose in dict(FEATURE_BY_NAME["purpose"].choices):
+        attributes, purpose = {**attributes, "purpose": purpose}, ""  # an API client that put the purpose's value in `purpose`
     _attributes_check(attributes)
+    if verified_identity(borrower) is not None:
+        _student_check(attributes)
     _check(borrower, product, amount_fen, months, documents)
-    decision = credit_assess(user=borrower, application={**attributes, "credit_amount": amount_fen // 100, "duration_in_month": months}, origin=origin)
+    history = platform_history(borrower)
+    answers = {name: value for name, value in attributes.items() if name in FEATURE_BY_NAME and name not in DERIVED}
+    derived = {"credit_amount": amount_fen // 100, "duration_in_month": months, "age_in_years": age_on_id(borrower),
+               "number_of_existing_credits_at_this_bank": min(history.open_loans, 10)}
+    decision = credit_assess(user=borrower, application={**answers, **derived}, origin=origin, history=history)
     declined = decision.outcome == "reject"
+    coded = [r for r in decision.reasons if r.get("code")]
     with transaction.atomic():
         application = LoanApplication.objects.create(
-            borrower=borrower, product=product, amount_fen=amount_fen, months=months, purpose=purpose[:200], attributes=decision.application,
+            borrower=borrower, product=product, amount_fen=amount_fen, months=months, purpose=_purpose_title(attributes, purpose),
+            attributes={**decision.application, STUDENT.name: attributes[STUDENT.name]},
             status=LoanApplication.Status.PRESCREEN_REJECTED if declined else LoanApplication.Status.FIRST_REVIEW, decision=decision,
-            reason="; ".join(r["text"] for r in decision.reasons) if declined else "",
+            reason="; ".join(r["text"] for r in (coded or decision.reasons))[:300] if declined else "",
         )
         for kind, upload in documents.items():
             ApplicationDocument.objects.create(application=application, kind=kind, file=upload, content_type=_sniff(upload), size_bytes=upload.size)

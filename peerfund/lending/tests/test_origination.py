@@ -10,6 +10,7 @@ from peerfund.core.errors import Forbidden
 from peerfund.lending.models import Loan, LoanApplication
 from peerfund.lending.services.origination import application_review, application_submit
 from peerfund.notify.models import Message
+from peerfund.risk.features import DERIVED
 from peerfund.tests_support.applications import GOOD, WEAK
 
 PDF = b"%PDF-1.4\n% test document\n"
@@ -24,7 +25,7 @@ def docs(**overrides):
 
 @pytest.fixture
 def attributes():
-    return {k: v for k, v in GOOD.items() if k not in ("credit_amount", "duration_in_month")}
+    return {**{k: v for k, v in GOOD.items() if k not in DERIVED}, "student": "no"}
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def test_a_good_application_goes_through_two_reviews_and_is_listed(investor, bor
 
 
 def test_a_weak_application_is_declined_at_once_with_reasons(investor, borrowing):
-    attributes = {k: v for k, v in WEAK.items() if k not in ("credit_amount", "duration_in_month")}
+    attributes = {**{k: v for k, v in WEAK.items() if k not in DERIVED}, "student": "no"}
     application = submit(investor, borrowing, attributes, amount=1_000_000, months=12)
     assert application.status == LoanApplication.Status.PRESCREEN_REJECTED
     assert application.reason and Message.objects.filter(user=investor, event="application.declined").exists()
