@@ -1,19 +1,34 @@
 """REST API of the user centre: profile, verification, cards, address book, risk
 assessment, trade password, messages, invitation. Another user's objects are always a 404."""
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
 
+from peerfund.accounts.data_rights_views import export_response
 from peerfund.accounts.questionnaire import QUESTIONS
 from peerfund.accounts.selectors import address_get_for_user, addresses_of, card_get_for_user, cards_of
 from peerfund.accounts.services import addresses as address_services
 from peerfund.accounts.services import cards as card_services
-from peerfund.accounts.services.identity import verification_submit_enterprise, verification_submit_person, verified_identity
+from peerfund.accounts.services.data_rights import (
+    account_close,
+    closure_blockers,
+    data_export_build,
+    identity_confirm,
+    profile_update,
+)
+from peerfund.accounts.services.identity import (
+    verification_charity_submit,
+    verification_submit_enterprise,
+    verification_submit_person,
+    verified_identity,
+)
 from peerfund.accounts.services.invitations import invite_code_of
 from peerfund.accounts.services.risk import assessment_submit, current_assessment
 from peerfund.accounts.services.security import trade_password_set
 from peerfund.accounts.services.tiers import user_tier
+from peerfund.core.devices import ip_of
 from peerfund.core.errors import ApplicationError, NotFound
 from peerfund.core.masking import mask_id_number, mask_name, mask_phone
 from peerfund.core.schemas import Id, InputSchema, Limit, StrictId, json_int
@@ -70,6 +85,7 @@ class EnterpriseIn(InputSchema):
     credit_code: str
     legal_rep_name: str
     legal_rep_id: str
+    charity_registration_no: str = ""  # a charity organisation's own credit code (starts with 5); staff confirm it
 
 
 class VerificationOut(Schema):
@@ -291,3 +307,83 @@ def preference_update(request, event: str, payload: PreferenceIn):
         raise ApplicationError(_("Security notices are always sent."), "notify.mandatory", {"event": event})
     preference_set(user=request.user, event=event, **payload.dict())
     return PreferenceOut(event=event, title=str(spec.title), mandatory=False, **channels_for(request.user, event))
+
+
+# --- personal-data rights (PIPL) and charity status ------------------------------------
+
+
+class CharityIn(InputSchema):
+    charity_registration_no: str
+
+
+class CharityOut(Schema):
+    charity_registration_no: str
+    charity_verified: bool
+
+
+@router.post("/verification/charity", response=CharityOut, summary="Register my verified enterprise as a charity organisation (then confirmed)")
+def verify_charity(request, payload: CharityIn):
+    v = verification_charity_submit(user=request.user, charity_registration_no=payload.charity_registration_no)
+    return CharityOut(charity_registration_no=v.charity_registration_no, charity_verified=v.charity_verified)
+
+
+class DisplayNameIn(InputSchema):
+    display_name: str
+
+
+@router.patch("/profile", response=ProfileOut, summary="Correct my nickname (verified name and ID: through customer service)")
+def profile_patch(request, payload: DisplayNameIn):
+    profile_update(user=request.user, display_name=payload.display_name)
+    return profile(request)
+
+
+class PasswordIn(InputSchema):
+    password: str
+
+
+@router.post("/data-export/confirm", response={204: None}, summary="Re-enter my login password: for 10 minutes the export shows my identity unmasked")
+def data_export_confirm(request, payload: PasswordIn):
+    identity_confirm(user=request.user, password=payload.password)
+    return Status(204, None)
+
+
+@router.get("/data-export", response={200: None}, summary="Download my data (a zip of JSON and CSV files)",
+            openapi_extra={"responses": {200: {"description": "The zip file", "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}}})
+def data_export(request):
+    """The verified name and ID number are masked unless the login password was
+    confirmed in the last 10 minutes (`POST /data-export/confirm`)."""
+    return export_response(data_export_build(user=request.user, ip_address=ip_of(request) or None), request.user)
+
+
+class BlockerOut(Schema):
+    code: str
+    message: str
+    count: int
+    amount_fen: int
+
+
+class ClosureStatusOut(Schema):
+    can_close: bool
+    reasons: list[BlockerOut]
+
+
+@router.get("/closure", response=ClosureStatusOut, summary="Can my account be closed? Every reason it cannot, yet")
+def closure_status(request):
+    blockers = closure_blockers(request.user)
+    return ClosureStatusOut(can_close=not blockers, reasons=[BlockerOut(**b.as_dict()) for b in blockers])
+
+
+class ClosureIn(InputSchema):
+    password: str
+    trade_password: str = ""
+
+
+class ClosureOut(Schema):
+    closed_at: str
+    personal_data_kept_days: int
+
+
+@router.post("/closure", response=ClosureOut, summary="Close my account (注销): refused with account.close_blocked while anything is left")
+def closure(request, payload: ClosureIn):
+    user = account_close(user=request.user, password=payload.password, trade_password=payload.trade_password, ip_address=ip_of(request) or None)
+    return ClosureOut(closed_at=user.closed_at.isoformat(), personal_data_kept_days=settings.PEERFUND_PERSONAL_DATA_RETENTION_DAYS)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from peerfund.accounts import views
+from peerfund.accounts import data_rights_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -15,4 +15,7 @@ urlpatterns = [
     path("invite/", views.invite, name="invite"),
     path("messages/", views.message_list, name="messages"),
     path("messages/preferences/", views.message_preferences, name="message_preferences"),
+    path("personal/", data_rights_views.personal, name="personal"),
+    path("personal/download/", data_rights_views.data_download, name="data_download"),
+    path("personal/close/", data_rights_views.account_closure, name="closure"),
 ]

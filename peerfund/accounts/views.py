@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from peerfund.accounts.adapter import INVITE_SESSION_KEY
+from peerfund.accounts.data_rights_forms import CharityEnterpriseVerificationForm
 from peerfund.accounts.forms import (
     AddressForm,
     CardForm,
-    EnterpriseVerificationForm,
     InviteCodeForm,
     PersonVerificationForm,
     QuestionnaireForm,
@@ -58,7 +58,7 @@ def verify(request):
 
 @login_required
 def verify_enterprise(request):
-    form = EnterpriseVerificationForm(request.POST or None)
+    form = CharityEnterpriseVerificationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if form_run(request, form, lambda d: verification_submit_enterprise(user=request.user, **d), _("Submitted: we will review it shortly.")):
             return redirect("accounts:verify")
