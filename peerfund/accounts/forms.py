@@ -102,7 +102,7 @@ def signup_form_class():
             from django.db import transaction
 
             from peerfund.core.devices import ip_of
-            from peerfund.legal.services import Action, REQUIRED, consent_record, published
+            from peerfund.legal.services import REQUIRED, Action, consent_record, published
 
             with transaction.atomic():
                 user = super().save(request)

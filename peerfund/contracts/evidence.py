@@ -26,8 +26,9 @@ def evidence_append(*, kind: str, ref: str, content_sha256: str) -> EvidenceReco
 
 
 def evidence_verify() -> list[str]:
-    """Every problem in the chain, first to last: an edited record, a removed one, or
-    a document whose file no longer matches its recorded hash."""
+    """Every problem in the chain, first to last: an edited record, a removed one, a
+    document whose file no longer matches its recorded hash, or a recorded acceptance
+    of a legal document whose facts (or the document's text) were edited."""
     problems = []
     prev = GENESIS
     for record in EvidenceRecord.objects.order_by("id").iterator():
@@ -40,5 +41,11 @@ def evidence_verify() -> list[str]:
             with contract.pdf.open("rb") as handle:
                 if hashlib.sha256(handle.read()).hexdigest() != record.content_sha256:
                     problems.append(f"record {record.pk}: contract file {contract.ref} no longer matches its hash")
+        acceptance = getattr(record, "acceptance", None)  # legal.Acceptance: a user accepted a document
+        if acceptance is not None:
+            from peerfund.legal.services import acceptance_intact
+
+            if not acceptance_intact(acceptance):
+                problems.append(f"record {record.pk}: acceptance {acceptance.pk} (user {acceptance.user_id}) was edited or its document changed")
         prev = record.hash
     return problems

@@ -4,6 +4,7 @@ needs), accept them. A money action that needs consent answers 409
 from typing import Annotated
 
 from ninja import Field, Router, Schema
+from ninja.responses import Status
 
 from peerfund.core.devices import ip_of
 from peerfund.core.schemas import Id, InputSchema
@@ -66,11 +67,11 @@ def accept(request, payload: AcceptIn):
     done = services.consent_accept(user=request.user, version_ids=payload.versions, ip=ip_of(request),
                                    user_agent=request.META.get("HTTP_USER_AGENT", ""), action=payload.action or "")
     missing = services.consent_missing(request.user, payload.action) if payload.action else []
-    return 201, AcceptedOut(
+    return Status(201, AcceptedOut(
         acceptances=[AcceptanceOut(id=a.pk, kind=a.version.kind, version=a.version.number, document_sha256=a.document_sha256,
                                    accepted_at=a.accepted_at.isoformat(), sha256=a.sha256) for a in done],
         still_missing=[DocumentOut.of(v) for v in missing],
-    )
+    ))
 
 
 @router.get("/acceptances", response=list[AcceptanceOut], summary="What you accepted, newest first")

@@ -5,7 +5,13 @@ from peerfund.core.errors import Forbidden
 from peerfund.core.models import AuditLog
 from peerfund.legal.models import DocumentKind, DocumentVersion
 from peerfund.legal.services import (
-    body_sha256, document_draft_save, document_draft_start, document_publish, document_reject, document_submit, published,
+    body_sha256,
+    document_draft_save,
+    document_draft_start,
+    document_publish,
+    document_reject,
+    document_submit,
+    published,
 )
 
 pytestmark = pytest.mark.urls("peerfund.legal.tests.urls")

@@ -2,7 +2,8 @@
 regardless of whether) config/urls.py includes them; the first match wins."""
 from django.urls import include, path
 
-from config.urls import handler403, handler404, handler500, urlpatterns as site  # noqa: F401
+from config.urls import handler403, handler404, handler500  # noqa: F401
+from config.urls import urlpatterns as site
 
 urlpatterns = [
     path("legal/", include("peerfund.legal.urls")),
