@@ -3,9 +3,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from peerfund.core.audit import audit_trail
-from peerfund.lending.models import LoanApplication
-from peerfund.lending.tests.consent_c import consent_to_apply
 from peerfund.lending.forms import ApplicationForm
+from peerfund.lending.models import LoanApplication
+from peerfund.lending.tests.applicants import consent_to_apply
 from peerfund.risk.features import QUESTIONS
 from peerfund.tests_support.applications import GOOD
 
