@@ -40,9 +40,9 @@ from django.db.models.functions import Cast
 
 from peerfund.accounts.models import User
 from peerfund.core import clock
+from peerfund.core.models import AuditLog
 from peerfund.crowdfunding.models import Pledge, Project
 from peerfund.crowdfunding.selectors import platform_figures
-from peerfund.core.models import AuditLog
 from peerfund.disclosure.models import DailySnapshot, RelatedParty
 from peerfund.ledger.chart import EntryKind
 from peerfund.ledger.models import Entry, Posting

@@ -13,7 +13,6 @@ from peerfund.lending.models import Loan
 from peerfund.lending.notices import loan_disbursed_notify
 from peerfund.lending.services.bidding import bid_place, loan_fail, loans_fail_expired
 from peerfund.lending.services.disbursement import disbursement_decide, disbursement_request
-from peerfund.lending.tests.conftest import disbursed_loan, full_loan, list_loan, product  # noqa: F401
 from peerfund.notify.events import EVENTS
 from peerfund.notify.models import Message
 from peerfund.tests_support.money import pay_deposit
@@ -39,7 +38,7 @@ def test_a_full_loan_tells_the_borrower_and_each_bidder_their_amount(full_loan):
     assert "¥4,000.00 stays frozen" in investors["investor"] and "¥3,000.00 stays frozen" in investors["other-investor"]
 
 
-def test_a_loan_that_did_not_fill_tells_everyone_once(investor, other_investor, make_user, list_loan, django_capture_on_commit_callbacks):  # noqa: F811
+def test_a_loan_that_did_not_fill_tells_everyone_once(investor, other_investor, make_user, list_loan, django_capture_on_commit_callbacks):
     loan = list_loan(make_user(username="borrower"), amount_fen=1_000_000)
     for user, amount in ((investor, 300_000), (other_investor, 200_000)):
         pay_deposit(user, 500_000, django_capture_on_commit_callbacks, key=f"d{user.pk}")
@@ -62,7 +61,7 @@ def test_a_loan_that_did_not_fill_tells_everyone_once(investor, other_investor, 
     assert not Message.objects.filter(event__startswith="loan.refused").exists()
 
 
-def test_a_loan_refused_at_full_review_says_so(full_loan, staff_with, django_capture_on_commit_callbacks):  # noqa: F811
+def test_a_loan_refused_at_full_review_says_so(full_loan, staff_with, django_capture_on_commit_callbacks):
     request = disbursement_request(staff=staff_with("risk", "maker"), loan=full_loan)
     with django_capture_on_commit_callbacks(execute=True):
         disbursement_decide(staff=staff_with("risk", "checker"), request=request, approve=False, reason="documents do not match")
@@ -74,7 +73,7 @@ def test_a_loan_refused_at_full_review_says_so(full_loan, staff_with, django_cap
     assert not Message.objects.filter(event="loan.failed_borrower").exists()
 
 
-def test_disbursement_notice_names_the_whole_principal_and_each_amount_lent(disbursed_loan):  # noqa: F811
+def test_disbursement_notice_names_the_whole_principal_and_each_amount_lent(disbursed_loan):
     Message.objects.filter(event__startswith="loan.disbursed").delete()
     loan_disbursed_notify(disbursed_loan)
     borrower = _told("loan.disbursed_borrower")["borrower"]

@@ -1,0 +1,1 @@
+from peerfund.lending.tests.conftest import disbursed_loan, full_loan, list_loan, product  # noqa: F401
