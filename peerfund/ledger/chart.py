@@ -54,6 +54,7 @@ class EntryKind(models.TextChoices):
     LOAN_DISBURSE = "loan_disburse", _("Loan disbursement")
     REPAYMENT_COLLECT = "repayment_collect", _("Repayment collected")
     REPAYMENT_DISTRIBUTE = "repayment_distribute", _("Repayment distributed")
+    LOAN_SERVICE_FEE = "loan_service_fee", _("Loan service fee (by instalment)")
     CLAIM_TRANSFER = "claim_transfer", _("Claim transfer")
     PLEDGE_FUND = "pledge_fund", _("Pledge into escrow")
     PLEDGE_PAYOUT = "pledge_payout", _("Crowdfunding payout")
@@ -91,12 +92,19 @@ ENTRY_RULES: dict[str, EntryRule] = {
     ),
     EntryKind.FREEZE: _rule({K.USER_AVAILABLE}, {K.USER_FROZEN}, same_owner=True),
     EntryKind.UNFREEZE: _rule({K.USER_FROZEN}, {K.USER_AVAILABLE}, same_owner=True),
-    EntryKind.LOAN_DISBURSE: _rule({K.USER_FROZEN}, {K.USER_AVAILABLE, K.PLATFORM_FEE}),
+    # The borrower receives the whole principal: no fee is ever netted from it
+    # (砍头息, Civil Code art. 670); the service fee comes with the instalments.
+    EntryKind.LOAN_DISBURSE: _rule({K.USER_FROZEN}, {K.USER_AVAILABLE}),
     EntryKind.REPAYMENT_COLLECT: _rule(
         {K.USER_AVAILABLE}, {K.BORROWER_REPAYMENT}, same_owner=True, single_destination_scope=True
     ),
     EntryKind.REPAYMENT_DISTRIBUTE: _rule(
         {K.BORROWER_REPAYMENT}, {K.USER_AVAILABLE, K.PLATFORM_FEE}, single_source_scope=True, single_source=True
+    ),
+    # An instalment's service fee, out of what the borrower paid into one loan's
+    # repayment account, to the platform.
+    EntryKind.LOAN_SERVICE_FEE: _rule(
+        {K.BORROWER_REPAYMENT}, {K.PLATFORM_FEE}, single_source_scope=True, single_source=True
     ),
     EntryKind.CLAIM_TRANSFER: _rule({K.USER_AVAILABLE}, {K.USER_AVAILABLE, K.PLATFORM_FEE}, single_source=True),
     EntryKind.PLEDGE_FUND: _rule({K.USER_FROZEN}, {K.PLEDGE_ESCROW}, single_destination_scope=True),

@@ -79,6 +79,7 @@ class InstalmentOut(Schema):
     due_date: str
     principal_fen: int
     interest_fen: int
+    fee_fen: int = Field(0, description="the borrower's service fee (分期服务费) with this instalment, the platform's; investors receive principal and interest only")
 
 
 class BidPublicOut(Schema):
@@ -104,7 +105,8 @@ def loan_detail(request, loan_id: Id):
         borrower=mask_name(loan.borrower.display_name or loan.borrower.username),
         purpose=loan.purpose,
         service_fee_rate=str(loan.service_fee_rate), all_in_apr=str(cost.loan_all_in_apr(loan)),
-        schedule=[InstalmentOut(number=i.number, due_date=i.due_date.isoformat(), principal_fen=i.principal_fen, interest_fen=i.interest_fen) for i in loan_schedule(loan)],
+        schedule=[InstalmentOut(number=i.number, due_date=i.due_date.isoformat(), principal_fen=i.principal_fen, interest_fen=i.interest_fen, fee_fen=i.fee_fen)
+                  for i in loan_schedule(loan)],
         bids=[BidPublicOut(investor=b["investor"], amount_fen=b["amount_fen"], auto=b["auto"]) for b in bids_public(loan)],
     )
 
@@ -222,6 +224,7 @@ class MyInstalmentOut(Schema):
     due_date: str
     principal_fen: int
     interest_fen: int
+    fee_fen: int = Field(description="this instalment's part of the service fee (分期服务费), the platform's; owed_fen includes what is unpaid of it")
     penalty_fen: int
     owed_fen: int
     status: str
@@ -244,7 +247,7 @@ def my_loans(request):
         MyLoanOut(
             id=loan.pk, title=loan.title, amount_fen=loan.amount_fen, status=loan.status, due_now_fen=due_now(loan),
             instalments=[
-                MyInstalmentOut(number=i.number, due_date=i.due_date.isoformat(), principal_fen=i.principal_fen, interest_fen=i.interest_fen,
+                MyInstalmentOut(number=i.number, due_date=i.due_date.isoformat(), principal_fen=i.principal_fen, interest_fen=i.interest_fen, fee_fen=i.fee_fen,
                                 penalty_fen=i.penalty_fen, owed_fen=i.owed_fen, status=i.status, paid_on=i.paid_on.isoformat() if i.paid_on else None)
                 for i in loan.instalments.all()
             ],
@@ -347,7 +350,7 @@ def prepayment_quote_get(request, loan_id: Id, principal_fen: QueryFen | None = 
     return QuoteOut(
         principal_fen=quote.principal_fen, interest_fen=quote.interest_fen, fee_fen=quote.fee_fen, total_fen=quote.total_fen,
         remaining_principal_fen=quote.remaining_principal_fen,
-        new_instalments=[{"due_date": due.isoformat(), "principal_fen": p, "interest_fen": i} for due, p, i in quote.new_schedule],
+        new_instalments=[{"due_date": due.isoformat(), "principal_fen": p, "interest_fen": i, "fee_fen": fee} for due, p, i, fee in quote.new_schedule],
     )
 
 

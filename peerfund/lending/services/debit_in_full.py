@@ -6,7 +6,7 @@ penalty. Then nothing needs deciding row by row: allocating the whole of what is
 pays each instalment off, and the largest-remainder split of a total equal to the
 sum of its weights gives each receivable exactly its weight, i.e. what it still
 expects. For these loans the rows `repayment._pay_many` would write — repayments,
-receivables, instalments, the collect and distribute entries with their postings
+receivables, instalments, the collect, distribute and service fee entries with their postings
 (each with the balance after it), the balances and the bank instructions mirroring
 the entries — are written by INSERT … SELECT and UPDATE … FROM over staging tables,
 in a fixed number of statements, without the rows passing through Python: the
@@ -19,7 +19,9 @@ up to it) go through `_pay_many`, and so does everything on SQLite.
 
 The entries obey `chart.ENTRY_RULES` by construction: collect moves the borrower's
 available balance into the loan's repayment account (same owner, one scope),
-distribute moves that account's money to investors' available balances. Balances
+distribute moves that account's money but the service fee to investors' available
+balances, and the service fee entry moves the instalments' fee (分期服务费) from it to
+the platform's fee account. Balances
 cannot go below zero: the borrower's debit was sized from their locked balance, the
 repayment account receives before it pays, and investors only receive; the
 accounts' CHECK constraint stands behind that.
@@ -35,6 +37,7 @@ from peerfund.core import clock
 from peerfund.custody.gateway import AVAILABLE
 from peerfund.custody.models import CustodyAccount
 from peerfund.custody.services import CustodyError, enqueue_instructions
+from peerfund.ledger import services as ledger
 from peerfund.ledger.chart import ACCOUNT_RULES, AccountKind, EntryKind
 from peerfund.lending.models import RepaymentInstalment
 
@@ -65,15 +68,20 @@ SELECT DISTINCT i.loan_id
         OR s.principal <> i.principal_fen - i.principal_paid_fen OR s.interest <> i.interest_fen - i.interest_paid_fen)
 """
 
+# Each loan's total: what its receivables expect, plus the unpaid service fee of its
+# due instalments (the platform's; no receivable carries it).
 _STAGE_LOANS = """
 DELETE FROM pf_debit_share WHERE loan_id = ANY(%(unfit)s);
 DROP TABLE IF EXISTS pf_debit_loan;
 CREATE TEMP TABLE pf_debit_loan ON COMMIT DROP AS
-SELECT s.loan_id, l.borrower_id, SUM(s.principal + s.interest) AS amount, SUM(s.interest) AS interest, SUM(s.principal) AS principal,
-       NULL::bigint AS repayment_id, NULL::bigint AS collect_id, NULL::bigint AS distribute_id,
-       NULL::bigint AS escrow_id, NULL::bigint AS balance_id
-  FROM pf_debit_share s JOIN lending_loan l ON l.id = s.loan_id
- GROUP BY s.loan_id, l.borrower_id;
+SELECT t.*, t.investors + t.fee AS amount
+  FROM (SELECT s.loan_id, l.borrower_id, SUM(s.principal + s.interest) AS investors, SUM(s.interest) AS interest, SUM(s.principal) AS principal,
+               (SELECT COALESCE(SUM(i.fee_fen - i.fee_paid_fen), 0) FROM lending_repaymentinstalment i
+                 WHERE i.loan_id = s.loan_id AND i.status = ANY(%(open)s) AND i.due_date <= %(on)s)::bigint AS fee,
+               NULL::bigint AS repayment_id, NULL::bigint AS collect_id, NULL::bigint AS distribute_id, NULL::bigint AS fee_id,
+               NULL::bigint AS escrow_id, NULL::bigint AS balance_id
+          FROM pf_debit_share s JOIN lending_loan l ON l.id = s.loan_id
+         GROUP BY s.loan_id, l.borrower_id) t;
 ANALYZE pf_debit_loan;
 """
 
@@ -82,11 +90,11 @@ UPDATE lending_receivable r
    SET principal_received_fen = r.principal_fen, interest_received_fen = r.interest_fen, status = 'received', received_on = %(on)s
   FROM pf_debit_share s WHERE r.id = s.receivable_id;
 UPDATE lending_repaymentinstalment
-   SET principal_paid_fen = principal_fen, interest_paid_fen = interest_fen, status = 'paid', paid_on = %(on)s
+   SET principal_paid_fen = principal_fen, interest_paid_fen = interest_fen, fee_paid_fen = fee_fen, status = 'paid', paid_on = %(on)s
  WHERE loan_id IN (SELECT loan_id FROM pf_debit_loan) AND status = ANY(%(open)s) AND due_date <= %(on)s;
 WITH made AS (
-  INSERT INTO lending_repayment (loan_id, key, source, amount_fen, penalty_fen, interest_fen, principal_fen, fee_fen, business_date, created_at)
-  SELECT loan_id, %(key)s, %(source)s, amount, 0, interest, principal, 0, %(on)s, %(now)s FROM pf_debit_loan ORDER BY loan_id
+  INSERT INTO lending_repayment (loan_id, key, source, amount_fen, penalty_fen, interest_fen, principal_fen, fee_fen, service_fee_fen, business_date, created_at)
+  SELECT loan_id, %(key)s, %(source)s, amount, 0, interest, principal, 0, fee, %(on)s, %(now)s FROM pf_debit_loan ORDER BY loan_id
   RETURNING id, loan_id)
 UPDATE pf_debit_loan d SET repayment_id = made.id FROM made WHERE d.loan_id = made.loan_id;
 """
@@ -103,30 +111,36 @@ UPDATE pf_debit_loan d SET balance_id = a.id
   FROM ledger_account a WHERE a.kind = %(available_kind)s AND a.owner_id = d.borrower_id AND a.scope = '';
 """
 
-# Keys, refs and memos as repayment._entry_keys and _money_specs write them (the
-# day's investor notice finds the entries by these keys).
+# Keys, refs and memos as repayment._entry_keys, fee_entry_key and _money_specs write
+# them (the day's investor notice finds the entries by these keys); like there, no
+# distribute entry when all of the money is fee, no fee entry when none is.
 _ENTRIES = """
 WITH made AS (
   INSERT INTO ledger_entry (kind, key, ref, business_date, memo, created_at)
   SELECT e.kind, e.prefix || %(key)s || ':' || d.loan_id, 'loan:' || d.loan_id, %(booked)s, %(source)s || ' repayment ' || d.repayment_id, %(now)s
     FROM pf_debit_loan d
-   CROSS JOIN (VALUES (0, %(collect_kind)s, 'repay-collect:'), (1, %(distribute_kind)s, 'repay-distribute:')) AS e(stage, kind, prefix)
+   CROSS JOIN (VALUES (0, %(collect_kind)s, 'repay-collect:'), (1, %(distribute_kind)s, 'repay-distribute:'), (2, %(fee_kind)s, 'repay-fee:')) AS e(stage, kind, prefix)
+   WHERE e.stage = 0 OR (e.stage = 1 AND d.investors > 0) OR (e.stage = 2 AND d.fee > 0)
    ORDER BY d.loan_id, e.stage
   RETURNING id, kind, ref)
-UPDATE pf_debit_loan d SET collect_id = m.collect_id, distribute_id = m.distribute_id
-  FROM (SELECT ref, MAX(id) FILTER (WHERE kind = %(collect_kind)s) AS collect_id, MAX(id) FILTER (WHERE kind = %(distribute_kind)s) AS distribute_id
+UPDATE pf_debit_loan d SET collect_id = m.collect_id, distribute_id = m.distribute_id, fee_id = m.fee_id
+  FROM (SELECT ref, MAX(id) FILTER (WHERE kind = %(collect_kind)s) AS collect_id, MAX(id) FILTER (WHERE kind = %(distribute_kind)s) AS distribute_id,
+               MAX(id) FILTER (WHERE kind = %(fee_kind)s) AS fee_id
           FROM made GROUP BY ref) m
  WHERE m.ref = 'loan:' || d.loan_id;
 """
 
-# The postings of both entries of every loan: the borrower's debit into the repayment
-# account, and out of it to each investor (their receivables' shares merged).
+# The postings of the entries of every loan: the borrower's debit into the repayment
+# account, out of it to each investor (their receivables' shares merged), and the
+# service fee out of it to the platform's fee account.
 _STAGE_POSTINGS = """
 DROP TABLE IF EXISTS pf_debit_posting;
 CREATE TEMP TABLE pf_debit_posting ON COMMIT DROP AS
 SELECT loan_id, 0 AS stage, collect_id AS entry_id, balance_id AS account_id, -amount AS amount FROM pf_debit_loan
 UNION ALL SELECT loan_id, 0, collect_id, escrow_id, amount FROM pf_debit_loan
-UNION ALL SELECT loan_id, 1, distribute_id, escrow_id, -amount FROM pf_debit_loan
+UNION ALL SELECT loan_id, 1, distribute_id, escrow_id, -investors FROM pf_debit_loan WHERE investors > 0
+UNION ALL SELECT loan_id, 2, fee_id, escrow_id, -fee FROM pf_debit_loan WHERE fee > 0
+UNION ALL SELECT loan_id, 2, fee_id, %(fee_account)s, fee FROM pf_debit_loan WHERE fee > 0
 UNION ALL
 SELECT s.loan_id, 1, d.distribute_id, a.id, SUM(s.principal + s.interest)
   FROM pf_debit_share s
@@ -164,7 +178,8 @@ UPDATE ledger_account a SET balance_fen = a.balance_fen + d.delta
 # The bank instruction of each entry, as custody.mapping.instruction_for_legs builds it
 # (its request number as custody.services._request_no derives it from the entry key):
 # the collect entry one transfer into the platform's repayment escrow; the distribute
-# entry one transfer per investor (in account order), a batch when there are several.
+# entry one transfer per investor (in account order), a batch when there are several;
+# the service fee entry one transfer from the repayment escrow to the fee account.
 _INSTRUCTIONS = """
 WITH piece AS (
   SELECT p.entry_id, p.stage, p.account_id, ABS(p.amount) AS amount, c.account_no
@@ -180,6 +195,10 @@ WITH piece AS (
          || ',"to_account":' || CASE WHEN stage = 0 THEN %(escrow_json)s ELSE TO_JSON(account_no)::text END
          || ',"to_bucket":' || %(available_json)s || ',"amount_fen":' || amount AS body
     FROM piece
+  UNION ALL
+  SELECT fee_id, 0, '"from_account":' || %(escrow_json)s || ',"from_bucket":' || %(available_json)s
+         || ',"to_account":' || %(fee_json)s || ',"to_bucket":' || %(available_json)s || ',"amount_fen":' || fee
+    FROM pf_debit_loan WHERE fee > 0
 ), mirrored AS (
   SELECT entry_id, COUNT(*) AS pieces, STRING_AGG('{"type":"transfer",' || body || '}', ',' ORDER BY account_id) AS items,
          (ARRAY_AGG(body))[1] AS only
@@ -209,7 +228,9 @@ def debit_in_full(*, loan_ids: list[int], on: dt.date, key: str, source: str) ->
         "booked": clock.business_date(), "attempt_at": clock.now(),
         "escrow_kind": AccountKind.BORROWER_REPAYMENT, "escrow_negative": ACCOUNT_RULES[AccountKind.BORROWER_REPAYMENT].may_go_negative,
         "available_kind": AccountKind.USER_AVAILABLE,
-        "collect_kind": EntryKind.REPAYMENT_COLLECT, "distribute_kind": EntryKind.REPAYMENT_DISTRIBUTE,
+        "collect_kind": EntryKind.REPAYMENT_COLLECT, "distribute_kind": EntryKind.REPAYMENT_DISTRIBUTE, "fee_kind": EntryKind.LOAN_SERVICE_FEE,
+        # locked already by the caller (loans_auto_debit), with the other accounts
+        "fee_account": ledger.platform_account(AccountKind.PLATFORM_FEE).pk,
     }
     with connection.cursor() as cursor:
         # A chunk touches a small part of the receivables, through their indexes. At
@@ -237,10 +258,18 @@ def _write(cursor, params: dict, loan_ids: list[int]) -> set[int]:
     cursor.execute(_STAGE_POSTINGS, params)
     cursor.execute(_UNLOCATED, params)
     unlocated = cursor.fetchone()[0]
-    escrow_no = CustodyAccount.objects.filter(platform_code=CustodyAccount.PlatformCode.REPAYMENT_ESCROW).values_list("account_no", flat=True).first()
-    if unlocated or escrow_no is None:
+    platform_nos = dict(
+        CustodyAccount.objects.filter(platform_code__in=[CustodyAccount.PlatformCode.REPAYMENT_ESCROW, CustodyAccount.PlatformCode.FEE])
+        .values_list("platform_code", "account_no")
+    )
+    escrow_no, fee_no = platform_nos.get(CustodyAccount.PlatformCode.REPAYMENT_ESCROW), platform_nos.get(CustodyAccount.PlatformCode.FEE)
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM pf_debit_loan WHERE fee > 0)")
+    fee_owed = cursor.fetchone()[0]
+    if unlocated or escrow_no is None or (fee_owed and fee_no is None):
         raise CustodyError(_("This account has no custody sub-account yet."), "custody.no_account")
-    cursor.execute(_INSTRUCTIONS, {**params, "escrow_json": json.dumps(escrow_no), "available_json": json.dumps(AVAILABLE)})
+    cursor.execute(_INSTRUCTIONS, {
+        **params, "escrow_json": json.dumps(escrow_no), "fee_json": json.dumps(fee_no), "available_json": json.dumps(AVAILABLE),
+    })
     enqueue_instructions([row[0] for row in cursor.fetchall()])
     # The money last: every chunk of a close shares most investors' accounts, which
     # stay locked from here to the commit.

@@ -1,15 +1,15 @@
 """Full review (满标复审) and disbursement (放款).
 
 A full loan is disbursed when one staff member asks and a second approves. In one
-transaction: the frozen bids move to the borrower less the service fee (one
-`loan_disburse` entry, mirrored at the bank as a batch), the borrower's repayment
-schedule is fixed from today, and each bid becomes an investment with its
-receivables — its largest-remainder share of every instalment, so the shares add up
-to each instalment exactly. Then each investor–borrower contract is rendered, signed
+transaction: the frozen bids move to the borrower in full — nothing is netted from
+the principal (砍头息 is void, Civil Code art. 670) — as one `loan_disburse` entry,
+mirrored at the bank as a batch; the borrower's repayment schedule is fixed from
+today, each instalment with its part of the service fee at the rate the loan was
+listed with (分期服务费, collected by the repayments); and each bid becomes an
+investment with its receivables — its largest-remainder share of every instalment's
+principal and interest (never the fee), so the shares add up to each instalment exactly. Then each investor–borrower contract is rendered, signed
 by both through the e-signature adapter and chained in the evidence record.
 """
-from decimal import Decimal
-
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -21,7 +21,7 @@ from peerfund.core.audit import audit_record
 from peerfund.core.errors import Conflict
 from peerfund.core.makerchecker import decision_lock, decision_mark
 from peerfund.core.masking import mask_id_number, mask_name
-from peerfund.core.money import format_fen, round_half_up
+from peerfund.core.money import format_fen
 from peerfund.core.transitions import transition
 from peerfund.custody.services import custody_move
 from peerfund.ledger import services as ledger
@@ -66,18 +66,16 @@ def _disburse(loan: Loan, *, actor) -> None:
     if sum(bid.amount_fen for bid in bids) != loan.amount_fen:
         raise Conflict(_("The frozen bids do not add up to the loan."), "disburse.mismatch")
     product = loan.product
-    fee = round_half_up(Decimal(loan.amount_fen) * product.service_fee_rate)
     legs = [(ledger.user_accounts(bid.investor)[AccountKind.USER_FROZEN], -bid.amount_fen) for bid in bids]
-    legs += [(ledger.user_accounts(loan.borrower)[AccountKind.USER_AVAILABLE], loan.amount_fen - fee)]
-    if fee:
-        legs.append((ledger.platform_account(AccountKind.PLATFORM_FEE), fee))
+    legs += [(ledger.user_accounts(loan.borrower)[AccountKind.USER_AVAILABLE], loan.amount_fen)]
     custody_move(kind=EntryKind.LOAN_DISBURSE, legs=legs, key=f"disburse:{loan.pk}", ref=f"loan:{loan.pk}", memo="loan disbursed", actor=actor)
     schedule = build_schedule(
         Terms(principal_fen=loan.amount_fen, annual_rate=loan.annual_rate, months=loan.months, method=product.method,
-              start_date=clock.business_date(), day_count=product.day_count, rounding=product.rounding)
+              start_date=clock.business_date(), day_count=product.day_count, rounding=product.rounding, service_fee_rate=loan.service_fee_rate)
     )
     RepaymentInstalment.objects.bulk_create(
-        RepaymentInstalment(loan=loan, number=i.number, due_date=i.due_date, principal_fen=i.principal_fen, interest_fen=i.interest_fen) for i in schedule
+        RepaymentInstalment(loan=loan, number=i.number, due_date=i.due_date, principal_fen=i.principal_fen, interest_fen=i.interest_fen, fee_fen=i.fee_fen)
+        for i in schedule
     )
     shares = split_among_investors(schedule, [bid.amount_fen for bid in bids])
     for bid, share in zip(bids, shares, strict=True):
@@ -87,7 +85,9 @@ def _disburse(loan: Loan, *, actor) -> None:
         )
     Bid.objects.filter(pk__in=[bid.pk for bid in bids]).update(status=Bid.Status.DISBURSED)
     transition(loan, Loan.Status.DISBURSED, actor=actor)
-    notify(user=loan.borrower, event="loan.disbursed_borrower", context={"amount": format_fen(loan.amount_fen - fee), "fee": format_fen(fee)})
+    notify(user=loan.borrower, event="loan.disbursed_borrower", context={
+        "amount": format_fen(loan.amount_fen), "fee": format_fen(sum(i.fee_fen for i in schedule)), "instalments": len(schedule),
+    })
     for bid in bids:
         notify(user=bid.investor, event="loan.disbursed_investor", context={"amount": format_fen(bid.amount_fen), "loan": loan.title})
         invitation_reward_if_due(invitee=bid.investor)

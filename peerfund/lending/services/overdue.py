@@ -10,13 +10,16 @@ Rules (per product):
 - stages by days past due: M1 (1–30), M2 (31–60), M3+ (over 60);
 - a loan whose oldest open instalment is `write_off_days` past due is written off:
   every open instalment and receivable is marked written off and the investors are told
-  what they lost. No money moves — the claims were never money in the ledger.
+  what they lost. No money moves — the claims were never money in the ledger. The
+  unpaid service fee of the written-off instalments is waived (`fee_fen` lowered to
+  what was paid of it): the loss is the platform's, never the investors', and a later
+  recovery pays the investors only.
 """
 import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from peerfund.accounts.models import User
 from peerfund.core.money import format_fen, round_half_up
@@ -94,7 +97,7 @@ def loans_write_off(*, loan_ids: list[int], on: dt.date) -> int:
             if loan.status != Loan.Status.DISBURSED:
                 continue
             open_numbers = list(loan.instalments.filter(status__in=RepaymentInstalment.OPEN).values_list("number", flat=True))
-            loan.instalments.filter(number__in=open_numbers).update(status=Status.WRITTEN_OFF)
+            loan.instalments.filter(number__in=open_numbers).update(status=Status.WRITTEN_OFF, fee_fen=F("fee_paid_fen"))
             lost = (
                 Receivable.objects.filter(investment__loan=loan, number__in=open_numbers)
                 .exclude(status=Receivable.Status.RECEIVED)

@@ -4,15 +4,18 @@ once — in one transaction, two ledger entries mirrored at the custodian:
 
 - `repayment_collect`: borrower's available balance → the loan's repayment account;
 - `repayment_distribute`: the loan's repayment account → each investor's available
-  balance, by their receivables.
+  balance, by their receivables;
+- `loan_service_fee`: the loan's repayment account → the platform's fee account, the
+  instalments' service fee (分期服务费) the payment covered (only when it covered some).
 
 A written-off loan's borrower still owes what was written off and may repay it by hand
 (坏账回收, recovery): the same allocation and split, over the written-off instalments
 as they stood at write-off (no penalty runs after it); the money reaches the investors
 whose claims were written off, and the loan is settled when all of it is back.
 
-Allocation (PRODUCT §4): oldest instalment first, and within it penalty, interest,
-principal. Each component paid on an instalment is split among that instalment's
+Allocation (PRODUCT §4, Civil Code art. 561: costs, then interest, then principal):
+oldest instalment first, and within it penalty, service fee, interest, principal. The
+service fee is the platform's and never reaches the investors. Each component paid on an instalment is split among that instalment's
 receivables by largest remainder, in proportion to what each still expects of it
 (penalty: in proportion to their principal in it, on which it ran), so the
 investors' parts add up to the borrower's payment to the fen. Investors are paid only from the borrower's
@@ -58,17 +61,23 @@ class Allocation:
 
     instalment: RepaymentInstalment
     penalty_fen: int = 0
+    fee_fen: int = 0
     interest_fen: int = 0
     principal_fen: int = 0
 
     @property
     def total_fen(self) -> int:
+        return self.penalty_fen + self.fee_fen + self.interest_fen + self.principal_fen
+
+    @property
+    def investors_fen(self) -> int:
+        """What goes on to the investors: all but the service fee."""
         return self.penalty_fen + self.interest_fen + self.principal_fen
 
 
 def allocate(instalments: list[RepaymentInstalment], amount_fen: int) -> list[Allocation]:
     """Spread `amount_fen` over open instalments (oldest first; within each: penalty,
-    interest, principal). Never puts more on a component than it still owes."""
+    service fee, interest, principal). Never puts more on a component than it still owes."""
     allocations, left = [], amount_fen
     for instalment in sorted(instalments, key=lambda i: i.number):
         if left <= 0:
@@ -76,6 +85,7 @@ def allocate(instalments: list[RepaymentInstalment], amount_fen: int) -> list[Al
         allocation = Allocation(instalment)
         for part, owed in (
             ("penalty_fen", instalment.penalty_fen - instalment.penalty_paid_fen),
+            ("fee_fen", instalment.fee_fen - instalment.fee_paid_fen),
             ("interest_fen", instalment.interest_fen - instalment.interest_paid_fen),
             ("principal_fen", instalment.principal_fen - instalment.principal_paid_fen),
         ):
@@ -172,21 +182,32 @@ def _escrows(loans: list[Loan]) -> dict[int, ledger.Account]:
     return {loan.pk: accounts[(loan.borrower_id, f"loan:{loan.pk}")] for loan in loans}
 
 
-def _money_specs(repayment: Repayment, loan: Loan, paid_to: dict[int, int], balances: dict[int, ledger.Account], escrow) -> list[ledger.EntrySpec]:
-    """The two entries of one repayment: the borrower's balance (`balances` holds the
-    available accounts by owner) into the loan's repayment account, and out of it to
-    each investor's balance."""
-    amount = repayment.amount_fen
+def fee_entry_key(repayment: Repayment) -> str:
+    """The service fee entry's key, beside the collect and distribute keys."""
+    return _entry_keys(repayment)[0].replace("repay-collect:", "repay-fee:", 1)
+
+
+def _money_specs(repayment: Repayment, loan: Loan, paid_to: dict[int, int], balances: dict[int, ledger.Account], escrow, fee_account) -> list[ledger.EntrySpec]:
+    """The entries of one repayment: the borrower's balance (`balances` holds the
+    available accounts by owner) into the loan's repayment account, out of it to each
+    investor's balance, and its service fee part to the platform's fee account."""
+    amount, service_fee = repayment.amount_fen, repayment.service_fee_fen
     collect, distribute = _entry_keys(repayment)
     memo = f"{repayment.source} repayment {repayment.pk}"
-    return [
+    specs = [
         ledger.EntrySpec(kind=EntryKind.REPAYMENT_COLLECT, legs=[(balances[loan.borrower_id], -amount), (escrow, amount)], key=collect, ref=f"loan:{loan.pk}", memo=memo),
-        ledger.EntrySpec(
-            kind=EntryKind.REPAYMENT_DISTRIBUTE,
-            legs=[(escrow, -amount)] + [(balances[pk], fen) for pk, fen in sorted(paid_to.items()) if fen],
-            key=distribute, ref=f"loan:{loan.pk}", memo=memo,
-        ),
     ]
+    if amount > service_fee:
+        specs.append(ledger.EntrySpec(
+            kind=EntryKind.REPAYMENT_DISTRIBUTE,
+            legs=[(escrow, service_fee - amount)] + [(balances[pk], fen) for pk, fen in sorted(paid_to.items()) if fen],
+            key=distribute, ref=f"loan:{loan.pk}", memo=memo,
+        ))
+    if service_fee:
+        specs.append(ledger.EntrySpec(
+            kind=EntryKind.LOAN_SERVICE_FEE, legs=[(escrow, -service_fee), (fee_account, service_fee)], key=fee_entry_key(repayment), ref=f"loan:{loan.pk}", memo=memo,
+        ))
+    return specs
 
 
 def _pay_investors(loans_paid: list[tuple[Loan, Repayment, dict[int, int]]]) -> None:
@@ -194,13 +215,14 @@ def _pay_investors(loans_paid: list[tuple[Loan, Repayment, dict[int, int]]]) -> 
     loans = [loan for loan, _r, _p in loans_paid]
     balances = ledger.available_accounts_many({loan.borrower_id for loan in loans} | {pk for _l, _r, paid_to in loans_paid for pk in paid_to})
     escrows = _escrows(loans)
+    fee_account = ledger.platform_account(AccountKind.PLATFORM_FEE) if any(r.service_fee_fen for _l, r, _p in loans_paid) else None
     custody_move_many([
-        spec for loan, repayment, paid_to in loans_paid for spec in _money_specs(repayment, loan, paid_to, balances, escrows[loan.pk])
+        spec for loan, repayment, paid_to in loans_paid for spec in _money_specs(repayment, loan, paid_to, balances, escrows[loan.pk], fee_account)
     ])
 
 
 _INSTALMENT_PAID = (
-    "penalty_paid_fen = penalty_paid_fen + v.penalty, interest_paid_fen = interest_paid_fen + v.interest, "
+    "penalty_paid_fen = penalty_paid_fen + v.penalty, fee_paid_fen = fee_paid_fen + v.fee, interest_paid_fen = interest_paid_fen + v.interest, "
     "principal_paid_fen = principal_paid_fen + v.principal, "
     "status = CASE WHEN v.paid THEN 'paid' ELSE status END, paid_on = CASE WHEN v.paid THEN v.day ELSE paid_on END"
 )
@@ -210,6 +232,7 @@ _RECEIVABLE_PAID = (
     "status = CASE WHEN v.paid THEN 'received' ELSE status END, received_on = CASE WHEN v.paid THEN v.day ELSE received_on END"
 )
 _PAID_COLUMNS = (("id", "bigint"), ("penalty", "bigint"), ("interest", "bigint"), ("principal", "bigint"), ("paid", "boolean"), ("day", "date"))
+_INSTALMENT_COLUMNS = (*_PAID_COLUMNS, ("fee", "bigint"))
 
 
 def _pay_many(payments: list[_Payment], *, source: str, on: dt.date, tell_investors: bool) -> list[Repayment]:
@@ -224,7 +247,7 @@ def _pay_many(payments: list[_Payment], *, source: str, on: dt.date, tell_invest
         Repayment(
             loan=p.loan, key=p.key, source=source, business_date=on, amount_fen=sum(a.total_fen for a in p.allocations),
             penalty_fen=sum(a.penalty_fen for a in p.allocations), interest_fen=sum(a.interest_fen for a in p.allocations),
-            principal_fen=sum(a.principal_fen for a in p.allocations),
+            principal_fen=sum(a.principal_fen for a in p.allocations), service_fee_fen=sum(a.fee_fen for a in p.allocations),
         )
         for p in payments
     )
@@ -236,14 +259,14 @@ def _pay_many(payments: list[_Payment], *, source: str, on: dt.date, tell_invest
             paid = instalment.owed_fen == allocation.total_fen
             if paid:
                 instalment.status = Status.PAID
-            instalment_rows.append((instalment.pk, allocation.penalty_fen, allocation.interest_fen, allocation.principal_fen, paid, on))
+            instalment_rows.append((instalment.pk, allocation.penalty_fen, allocation.interest_fen, allocation.principal_fen, paid, on, allocation.fee_fen))
             mine = claims[(payment.loan.pk, instalment.number)]
             _share_out(allocation, mine)
             for claim in mine:
                 paid_to[claim.investor_id] += claim.paid_fen
                 receivable_rows.append((claim.pk, claim.penalty, claim.interest, claim.principal, paid, on))
         loans_paid.append((payment.loan, repayment, paid_to))
-    update_rows(RepaymentInstalment._meta.db_table, _PAID_COLUMNS, instalment_rows, _INSTALMENT_PAID)
+    update_rows(RepaymentInstalment._meta.db_table, _INSTALMENT_COLUMNS, instalment_rows, _INSTALMENT_PAID)
     update_rows(Receivable._meta.db_table, _PAID_COLUMNS, receivable_rows, _RECEIVABLE_PAID)
     _settle_repaid([p.loan for p in payments if any(a.instalment.status == Status.PAID for a in p.allocations)])
     # The money last: the investors' accounts, which every chunk of a close shares,
@@ -371,7 +394,8 @@ def loans_auto_debit(*, loan_ids: list[int], on: dt.date) -> int:
         owing = [loan for loan in loans if due[loan.pk]]
         investors = Investment.objects.filter(loan__in=owing).values_list("investor_id", flat=True).distinct()
         balance_of = {owner: account.pk for owner, account in ledger.available_accounts_many({loan.borrower_id for loan in owing} | set(investors)).items()}
-        locked = ledger.accounts_lock([*balance_of.values(), *(account.pk for account in _escrows(owing).values())])
+        fee_account = [ledger.platform_account(AccountKind.PLATFORM_FEE).pk] if owing else []
+        locked = ledger.accounts_lock([*balance_of.values(), *(account.pk for account in _escrows(owing).values()), *fee_account])
         available = {owner: locked[pk].balance_fen for owner, pk in balance_of.items()}
         payments, in_full = [], []
         for loan in owing:
@@ -419,9 +443,9 @@ class PrepaymentMode:
 class PrepaymentQuote:
     principal_fen: int
     interest_fen: int
-    fee_fen: int
+    fee_fen: int  # the prepayment fee, the investors'
     remaining_principal_fen: int
-    new_schedule: list
+    new_schedule: list  # (due date, principal, interest, service fee) of each instalment left
 
     @property
     def total_fen(self) -> int:
@@ -451,7 +475,12 @@ def prepayment_quote(*, loan: Loan, principal_fen: int | None, mode: str, on: dt
     has run up in the current period (pro rata by days), and the product's fee on the
     principal; the rest of the loan is re-amortised from the current period's start,
     over the same number of instalments (lower instalments) or over the fewest whose
-    first instalment is not above the current one (shorter term)."""
+    first instalment is not above the current one (shorter term).
+
+    The service fee of instalments not yet due is not charged: a full prepayment
+    waives all of it; after a partial one, each instalment left keeps the fee of the
+    instalment it replaces, and those a shorter term drops are waived. Nothing is
+    due when a prepayment is allowed, so no due fee is left unpaid."""
     if loan.status == Loan.Status.WRITTEN_OFF:
         raise Conflict(_("This loan was written off; repay what it still owes instead."), "repay.written_off")
     open_ones = list(loan.instalments.filter(status__in=RepaymentInstalment.OPEN).order_by("number"))
@@ -460,7 +489,7 @@ def prepayment_quote(*, loan: Loan, principal_fen: int | None, mode: str, on: dt
     current = open_ones[0]
     if current.due_date <= on:
         raise RepaymentRefused(_("Pay what is due now first; then you can prepay."), "prepay.due_first", {"field": "amount"})
-    if current.principal_paid_fen or current.interest_paid_fen:
+    if current.principal_paid_fen or current.interest_paid_fen or current.fee_paid_fen:
         raise RepaymentRefused(_("This instalment is partly paid; pay the rest of it first (you can pay it now), then prepay."), "prepay.partly_paid", {"field": "amount"})
     outstanding = sum(i.principal_fen - i.principal_paid_fen for i in open_ones)
     principal = outstanding if principal_fen is None else principal_fen
@@ -488,9 +517,12 @@ def prepayment_quote(*, loan: Loan, principal_fen: int | None, mode: str, on: dt
 
         months = len(open_ones)
         if mode == PrepaymentMode.REDUCE_TERM:
-            months = next(m for m in range(1, len(open_ones) + 1) if rebuilt(m)[0].total_fen <= current.total_fen or m == len(open_ones))
-        # Keep the original due dates (a rebuilt month-end date could drift by a day).
-        schedule = [(open_ones[k].due_date, i.principal_fen, i.interest_fen) for k, i in enumerate(rebuilt(months))]
+            # principal and interest compared: the fee is not part of the annuity
+            current_payment = current.principal_fen + current.interest_fen
+            months = next(m for m in range(1, len(open_ones) + 1) if rebuilt(m)[0].total_fen <= current_payment or m == len(open_ones))
+        # Keep the original due dates (a rebuilt month-end date could drift by a day)
+        # and each replaced instalment's service fee.
+        schedule = [(open_ones[k].due_date, i.principal_fen, i.interest_fen, open_ones[k].fee_fen) for k, i in enumerate(rebuilt(months))]
     return PrepaymentQuote(principal, interest, fee, remaining, schedule)
 
 
@@ -540,9 +572,10 @@ def loan_prepay(*, borrower, loan_id: int, principal_fen: int | None, mode: str,
                        interest_received_fen=i, penalty_received_fen=0, status=Receivable.Status.RECEIVED, received_on=today)
             for inv, p, i in zip(investments, principal_parts, interest_parts, strict=True)
         )
-        new = [Instalment(first_number + 1 + k, due, p, i) for k, (due, p, i) in enumerate(quote.new_schedule)]
+        new = [Instalment(first_number + 1 + k, due, p, i, fee) for k, (due, p, i, fee) in enumerate(quote.new_schedule)]
         RepaymentInstalment.objects.bulk_create(
-            RepaymentInstalment(loan=loan, number=i.number, due_date=i.due_date, principal_fen=i.principal_fen, interest_fen=i.interest_fen) for i in new
+            RepaymentInstalment(loan=loan, number=i.number, due_date=i.due_date, principal_fen=i.principal_fen, interest_fen=i.interest_fen, fee_fen=i.fee_fen)
+            for i in new
         )
         remaining = [holding[inv.pk] - part for inv, part in zip(investments, principal_parts, strict=True)]
         if new:

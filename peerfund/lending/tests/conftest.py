@@ -36,7 +36,7 @@ def list_loan(product):
         now = clock.now()
         values = {
             "borrower": borrower, "product": product, "title": "周转借款", "amount_fen": amount_fen, "left_fen": amount_fen,
-            "months": 12, "annual_rate": Decimal("0.10"), "grade": "B", "listed_at": now, "deadline": now + dt.timedelta(days=7),
+            "months": 12, "annual_rate": Decimal("0.10"), "service_fee_rate": product.service_fee_rate, "grade": "B", "listed_at": now, "deadline": now + dt.timedelta(days=7),
         }
         return Loan.objects.create(**{**values, **overrides})
 

@@ -9,10 +9,13 @@ from peerfund.contracts.evidence import evidence_verify
 from peerfund.contracts.models import EvidenceRecord
 from peerfund.contracts.services import contract_signatures_valid
 from peerfund.core.errors import Conflict, Forbidden
+from peerfund.ledger.chart import EntryKind
+from peerfund.ledger.models import Entry
 from peerfund.ledger.selectors import user_balances
 from peerfund.ledger.services import platform_account
 from peerfund.lending.models import Bid, Investment, Loan, Receivable, RepaymentInstalment
 from peerfund.lending.services.disbursement import disbursement_decide, disbursement_request
+from peerfund.notify.models import Message
 
 
 def _disburse(loan, maker, checker, capture):
@@ -21,7 +24,7 @@ def _disburse(loan, maker, checker, capture):
         return disbursement_decide(staff=checker, request=request, approve=True)
 
 
-def test_disbursement_pays_the_borrower_less_the_fee_and_fixes_the_schedules(full_loan, staff_with, django_capture_on_commit_callbacks, investor):
+def test_disbursement_pays_the_borrower_the_whole_principal_and_fixes_the_schedules(full_loan, staff_with, django_capture_on_commit_callbacks, investor):
     maker, checker = staff_with("risk", "maker"), staff_with("risk", "checker")
     fee_before = platform_account("platform_fee").balance_fen
     request = disbursement_request(staff=maker, loan=full_loan)
@@ -31,12 +34,18 @@ def test_disbursement_pays_the_borrower_less_the_fee_and_fixes_the_schedules(ful
         disbursement_decide(staff=checker, request=request, approve=True)
     full_loan.refresh_from_db()
     assert full_loan.status == Loan.Status.DISBURSED
-    fee = 14_000  # 2 % of ¥7,000
-    assert user_balances(full_loan.borrower)["user_available"] == 700_000 - fee
-    assert platform_account("platform_fee").balance_fen == fee_before + fee
+    # the whole ¥7,000: no fee netted (砍头息); the platform gets nothing at disbursement
+    assert user_balances(full_loan.borrower)["user_available"] == 700_000
+    assert platform_account("platform_fee").balance_fen == fee_before
+    disburse = Entry.objects.get(kind=EntryKind.LOAN_DISBURSE, ref=f"loan:{full_loan.pk}")
+    assert {p.account.kind for p in disburse.postings.filter(amount_fen__gt=0).select_related("account")} == {"user_available"}
     assert user_balances(investor) == {"user_available": 100_000, "user_frozen": 0}
-    instalments = list(RepaymentInstalment.objects.filter(loan=full_loan))
+    instalments = list(RepaymentInstalment.objects.filter(loan=full_loan).order_by("number"))
     assert len(instalments) == 12 and sum(i.principal_fen for i in instalments) == 700_000
+    # the fee, 2 % of ¥7,000 = ¥140, comes with the instalments: 14,000 // 12 = 1,166, the first 8 one fen more
+    assert [i.fee_fen for i in instalments] == [1_167] * 8 + [1_166] * 4
+    message = Message.objects.filter(user=full_loan.borrower, event="loan.disbursed_borrower").get()
+    assert message.context["amount"] == "¥7,000.00" and message.context["fee"] == "¥140.00"
     for instalment in instalments:
         shares = Receivable.objects.filter(investment__loan=full_loan, number=instalment.number)
         assert sum(s.principal_fen for s in shares) == instalment.principal_fen

@@ -9,7 +9,10 @@ import pytest
 
 from peerfund.accounts.errors import AccountError
 from peerfund.core import clock
+from peerfund.ledger.chart import EntryKind
+from peerfund.ledger.models import Entry
 from peerfund.ledger.selectors import user_balances
+from peerfund.ledger.services import platform_account
 from peerfund.lending.models import Loan, Receivable, RepaymentInstalment
 from peerfund.lending.services.repayment import loan_prepay, loan_repay
 from peerfund.tests_support.money import pay_deposit
@@ -47,6 +50,10 @@ def test_full_prepayment_mid_period(disbursed_loan, investor, other_investor, dj
     with django_capture_on_commit_callbacks(execute=True):
         repayment = loan_prepay(borrower=loan.borrower, loan_id=loan.pk, principal_fen=None, mode="reduce_term", trade_password=TRADE_PASSWORD, key="all")
     assert (repayment.principal_fen, repayment.interest_fen, repayment.fee_fen, repayment.amount_fen) == (outstanding, interest, fee, total)
+    # the service fee of the eleven instalments not yet due is waived: none charged, none posted
+    assert repayment.service_fee_fen == 0
+    assert Entry.objects.filter(kind=EntryKind.LOAN_SERVICE_FEE, ref=f"loan:{loan.pk}").count() == 1  # the first instalment's only
+    assert platform_account("platform_fee").balance_fen == first.fee_fen
     loan.refresh_from_db()
     assert loan.status == Loan.Status.SETTLED and _open(loan) == []
     assert sum(user_balances(u)["user_available"] - before[u.pk] for u in (investor, other_investor)) == total
@@ -68,7 +75,10 @@ def test_partial_prepayment_lowers_the_instalments(disbursed_loan, django_captur
     assert len(rest) == 11  # the same term
     assert sum(i.principal_fen for i in rest) == outstanding - 200_000
     payment = fen(-npf.pmt(0.10 / 12, 11, outstanding - 200_000))  # independent annuity
-    assert rest[0].total_fen == payment
+    assert rest[0].principal_fen + rest[0].interest_fen == payment
+    # each instalment left keeps the service fee of the one it replaces: the prepayment charges none of it
+    assert [i.fee_fen for i in rest] == [1_167] * 7 + [1_166] * 4  # instalments 2–12 had 1,167 × 7 and 1,166 × 4
+    assert repayment.service_fee_fen == 0
     assert RepaymentInstalment.objects.get(loan=loan, number=2).due_date == first.due_date  # the prepayment itself, paid
     assert [i.due_date for i in rest][-1] == first.due_date.replace(year=first.due_date.year + 1) or len(rest) == 11
     for instalment in rest:  # the receivables add up to every new instalment
@@ -87,8 +97,10 @@ def test_partial_prepayment_shortens_the_term(disbursed_loan, django_capture_on_
     rest = _open(loan)
     remaining = outstanding - 300_000
     # the fewest months whose annuity is not above the old instalment
-    months = next(m for m in range(1, 12) if fen(-npf.pmt(0.10 / 12, m, remaining)) <= first.total_fen)
+    months = next(m for m in range(1, 12) if fen(-npf.pmt(0.10 / 12, m, remaining)) <= first.principal_fen + first.interest_fen)
     assert len(rest) == months < 11
+    # the instalments a shorter term drops take their service fee with them (waived)
+    assert [i.fee_fen for i in rest] == [1_167] * min(months, 7) + [1_166] * (months - min(months, 7))
     assert sum(i.principal_fen for i in rest) == remaining
 
 
@@ -102,7 +114,7 @@ def test_prepayment_refusals(disbursed_loan, django_capture_on_commit_callbacks)
         prepay(700_001)
     assert excinfo.value.code == "prepay.invalid_amount" and excinfo.value.extra["outstanding_fen"] == 700_000
     with pytest.raises(AccountError) as excinfo:
-        prepay(None)  # ¥7,000 + fee, with ¥6,860 in the balance
+        prepay(None)  # ¥7,000 + the 1 % prepayment fee, with ¥7,000 in the balance
     assert excinfo.value.code == "repay.insufficient"
     with pytest.raises(AccountError) as excinfo:
         prepay(10_000, mode="sideways")

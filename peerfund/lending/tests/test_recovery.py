@@ -11,7 +11,9 @@ from peerfund.accounts.errors import AccountError
 from peerfund.core import clock
 from peerfund.core.errors import Conflict
 from peerfund.core.money import format_fen
+from peerfund.ledger.chart import EntryKind
 from peerfund.ledger.invariants import ledger_check
+from peerfund.ledger.models import Entry
 from peerfund.ledger.selectors import user_balances
 from peerfund.lending.models import CollectionTask, Loan, Receivable, RepaymentInstalment
 from peerfund.lending.services.collection import collection_daily
@@ -72,6 +74,25 @@ def test_a_part_recovery_goes_to_the_investors_oldest_instalment_first(written_o
     loan.refresh_from_db()
     assert loan.status == Loan.Status.WRITTEN_OFF
     assert investor.messages.filter(event="repayment.received").exists()
+    assert ledger_check() == []
+
+
+def test_write_off_waives_the_unpaid_service_fee_and_a_recovery_pays_the_investors_only(written_off, investor, other_investor, django_capture_on_commit_callbacks):
+    """The fee was the platform's: its loss at write-off, never the investors'. A
+    recovery of everything owed reaches the investors to the fen; no fee is posted."""
+    loan = written_off
+    instalments = list(loan.instalments.order_by("number"))
+    assert loan.service_fee_rate > 0 and all(i.status == "written_off" for i in instalments)
+    assert all(i.fee_fen == 0 == i.fee_paid_fen for i in instalments)  # ¥140 in 12 parts, none of it paid, all waived
+    owed = _owed(loan)
+    assert owed == sum(i.principal_fen + i.interest_fen + i.penalty_fen for i in instalments)
+    before = {u.pk: user_balances(u)["user_available"] for u in (investor, other_investor)}
+    pay_deposit(loan.borrower, owed, django_capture_on_commit_callbacks, key="all-of-it")
+    with django_capture_on_commit_callbacks(execute=True):
+        repayment = loan_repay(borrower=loan.borrower, loan_id=loan.pk, amount_fen=None, trade_password=TRADE_PASSWORD, key="all")
+    assert repayment.amount_fen == owed and repayment.service_fee_fen == 0
+    assert sum(user_balances(u)["user_available"] - before[u.pk] for u in (investor, other_investor)) == owed
+    assert not Entry.objects.filter(kind=EntryKind.LOAN_SERVICE_FEE, ref=f"loan:{loan.pk}").exists()
     assert ledger_check() == []
 
 

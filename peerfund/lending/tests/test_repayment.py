@@ -15,7 +15,11 @@ from peerfund.core import clock
 from peerfund.core.errors import Conflict, NotFound
 from peerfund.core.money import round_half_up
 from peerfund.funds.services.withdrawals import withdrawal_request
+from peerfund.ledger.chart import EntryKind
+from peerfund.ledger.invariants import ledger_check
+from peerfund.ledger.models import Entry
 from peerfund.ledger.selectors import user_balances
+from peerfund.ledger.services import platform_account
 from peerfund.lending.models import Loan, Receivable, Repayment, RepaymentInstalment
 from peerfund.lending.services.overdue import loans_mark_overdue, loans_write_off, overdue_stage
 from peerfund.lending.services.repayment import allocate, loan_repay, loans_auto_debit, repayment_notices_daily
@@ -26,28 +30,30 @@ from peerfund.tests_support.people import TRADE_PASSWORD, card_number
 Status = RepaymentInstalment.Status
 
 
-def _instalment(number, principal, interest, penalty=0, principal_paid=0, interest_paid=0, penalty_paid=0):
+def _instalment(number, principal, interest, penalty=0, principal_paid=0, interest_paid=0, penalty_paid=0, fee=0):
     return RepaymentInstalment(
         number=number, due_date=dt.date(2026, number, 1), principal_fen=principal, interest_fen=interest, penalty_fen=penalty,
-        principal_paid_fen=principal_paid, interest_paid_fen=interest_paid, penalty_paid_fen=penalty_paid,
+        principal_paid_fen=principal_paid, interest_paid_fen=interest_paid, penalty_paid_fen=penalty_paid, fee_fen=fee,
     )
 
 
 parts = st.integers(min_value=0, max_value=100_000)
 
 
-@given(rows=st.lists(st.tuples(parts, parts, parts), min_size=1, max_size=6), amount=st.integers(min_value=0, max_value=800_000))
-def test_allocation_goes_penalty_interest_principal_oldest_first_and_never_over(rows, amount):
-    instalments = [_instalment(n + 1, p, i, penalty=x) for n, (p, i, x) in enumerate(rows)]
+@given(rows=st.lists(st.tuples(parts, parts, parts, parts), min_size=1, max_size=6), amount=st.integers(min_value=0, max_value=800_000))
+def test_allocation_goes_penalty_fee_interest_principal_oldest_first_and_never_over(rows, amount):
+    """Civil Code art. 561: costs (penalty, then the service fee), then interest, then principal."""
+    instalments = [_instalment(n + 1, p, i, penalty=x, fee=f) for n, (p, i, x, f) in enumerate(rows)]
     allocations = allocate(instalments, amount)
     owed = sum(i.owed_fen for i in instalments)
     assert sum(a.total_fen for a in allocations) == min(amount, owed)
     for allocation in allocations:
         i = allocation.instalment
         assert 0 <= allocation.penalty_fen <= i.penalty_fen and 0 <= allocation.interest_fen <= i.interest_fen
-        assert 0 <= allocation.principal_fen <= i.principal_fen
-        # interest only once the penalty is paid, principal only once the interest is
-        assert allocation.interest_fen == 0 or allocation.penalty_fen == i.penalty_fen
+        assert 0 <= allocation.principal_fen <= i.principal_fen and 0 <= allocation.fee_fen <= i.fee_fen
+        # the fee only once the penalty is paid, interest only once the fee is, principal only once the interest is
+        assert allocation.fee_fen == 0 or allocation.penalty_fen == i.penalty_fen
+        assert allocation.interest_fen == 0 or allocation.fee_fen == i.fee_fen
         assert allocation.principal_fen == 0 or allocation.interest_fen == i.interest_fen
     # a later instalment gets money only when every earlier one is fully paid
     for earlier, later in zip(allocations, allocations[1:]):
@@ -67,16 +73,25 @@ def test_paying_an_instalment_pays_each_investor_their_receivable_exactly(disbur
     first = _first(loan)
     _fund_borrower(loan, first.total_fen, django_capture_on_commit_callbacks)
     before = {u.pk: user_balances(u)["user_available"] for u in (investor, other_investor)}
+    fee_before = platform_account("platform_fee").balance_fen
     with django_capture_on_commit_callbacks(execute=True):
         repayment = loan_repay(borrower=loan.borrower, loan_id=loan.pk, amount_fen=None, trade_password=TRADE_PASSWORD, key="r1")
     assert (repayment.amount_fen, repayment.principal_fen, repayment.interest_fen) == (first.total_fen, first.principal_fen, first.interest_fen)
+    assert repayment.service_fee_fen == first.fee_fen == 14_000 // 12 + 1  # ¥140 fee (2 % of ¥7,000) in 12 parts, the first 8 a fen more
     first.refresh_from_db()
-    assert first.status == Status.PAID and first.owed_fen == 0
+    assert first.status == Status.PAID and first.owed_fen == 0 and first.fee_paid_fen == first.fee_fen
     for user in (investor, other_investor):
         receivable = Receivable.objects.get(investment__loan=loan, investment__investor=user, number=1)
         assert receivable.status == Receivable.Status.RECEIVED
         assert user_balances(user)["user_available"] - before[user.pk] == receivable.principal_fen + receivable.interest_fen
-    assert user_balances(loan.borrower)["user_available"] == 700_000 - 14_000  # the loan itself, less the fee
+    assert user_balances(loan.borrower)["user_available"] == 700_000  # the whole loan: nothing was netted
+    # the fee went to the platform, by its own entry out of the loan's repayment account
+    fee_entry = Entry.objects.get(kind=EntryKind.LOAN_SERVICE_FEE, ref=f"loan:{loan.pk}")
+    assert sorted((p.account.kind, p.amount_fen) for p in fee_entry.postings.select_related("account")) == [
+        ("borrower_repayment", -first.fee_fen), ("platform_fee", first.fee_fen),
+    ]
+    assert platform_account("platform_fee").balance_fen == fee_before + first.fee_fen
+    assert ledger_check(include_external=False) == []
     # the same key again is the same repayment
     assert loan_repay(borrower=loan.borrower, loan_id=loan.pk, amount_fen=None, trade_password=TRADE_PASSWORD, key="r1").pk == repayment.pk
 
@@ -86,13 +101,16 @@ def test_a_partial_payment_is_split_so_the_shares_add_up(disbursed_loan, investo
     _fund_borrower(loan, 10_001, django_capture_on_commit_callbacks)
     before = sum(user_balances(u)["user_available"] for u in (investor, other_investor))
     with django_capture_on_commit_callbacks(execute=True):
-        loan_repay(borrower=loan.borrower, loan_id=loan.pk, amount_fen=10_001, trade_password=TRADE_PASSWORD, key="part")
-    assert sum(user_balances(u)["user_available"] for u in (investor, other_investor)) - before == 10_001
+        repayment = loan_repay(borrower=loan.borrower, loan_id=loan.pk, amount_fen=10_001, trade_password=TRADE_PASSWORD, key="part")
     first = _first(loan)
+    # the service fee first (the platform's), then interest, then principal (Civil Code art. 561)
+    assert repayment.service_fee_fen == first.fee_paid_fen == first.fee_fen > 0
+    to_investors = 10_001 - first.fee_fen
+    assert sum(user_balances(u)["user_available"] for u in (investor, other_investor)) - before == to_investors
     assert first.status == Status.DUE and first.interest_paid_fen == first.interest_fen  # interest before principal
-    assert first.principal_paid_fen == 10_001 - first.interest_fen
+    assert first.principal_paid_fen == to_investors - first.interest_fen
     received = Receivable.objects.filter(investment__loan=loan, number=1)
-    assert sum(r.principal_received_fen + r.interest_received_fen for r in received) == 10_001
+    assert sum(r.principal_received_fen + r.interest_received_fen for r in received) == to_investors
 
 
 def test_refusals(disbursed_loan, other_user, django_capture_on_commit_callbacks):
@@ -142,13 +160,14 @@ def test_overdue_after_the_grace_days_with_daily_penalty_charged_once_per_date(d
     assert _first(loan).status == Status.DUE and _first(loan).penalty_fen == 0
     day = due + dt.timedelta(days=grace + 1)
     assert loans_mark_overdue(loan_ids=[loan.pk], on=day) == 1
-    expected = (grace + 1) * round_half_up(Decimal(first.principal_fen) * Decimal("0.0005"))  # each day's penalty to the fen
+    rate = loan.product.penalty_rate_daily
+    expected = (grace + 1) * round_half_up(Decimal(first.principal_fen) * rate)  # each day's penalty to the fen
     assert (_first(loan).status, _first(loan).penalty_fen) == (Status.OVERDUE, expected)
     assert loans_mark_overdue(loan_ids=[loan.pk], on=day) == 0  # the same date again: nothing more
     assert _first(loan).penalty_fen == expected
     assert set(Receivable.objects.filter(investment__loan=loan, number=1).values_list("status", flat=True)) == {"overdue"}
     loans_mark_overdue(loan_ids=[loan.pk], on=day + dt.timedelta(days=2))  # two more days
-    assert _first(loan).penalty_fen == expected + 2 * round_half_up(Decimal(first.principal_fen) * Decimal("0.0005"))
+    assert _first(loan).penalty_fen == expected + 2 * round_half_up(Decimal(first.principal_fen) * rate)
     assert overdue_stage((day - due).days) == "M1" and overdue_stage(45) == "M2" and overdue_stage(61) == "M3+"
     # paying now pays the penalty first, to the investors
     clock.travel_to(day + dt.timedelta(days=2))
@@ -203,16 +222,18 @@ def test_the_debit_takes_what_a_short_balance_covers_and_the_rest_another_day(di
     with django_capture_on_commit_callbacks(execute=True):
         assert loans_auto_debit(loan_ids=[loan.pk], on=first.due_date) == 1
     part = loan.repayments.get()
-    assert (part.amount_fen, part.interest_fen, part.principal_fen) == (keep, min(keep, first.interest_fen), keep - min(keep, first.interest_fen))
+    fee = min(keep, first.fee_fen)
+    interest = min(keep - fee, first.interest_fen)
+    assert (part.amount_fen, part.service_fee_fen, part.interest_fen, part.principal_fen) == (keep, fee, interest, keep - fee - interest)
     assert user_balances(borrower)["user_available"] == 0
     received = Receivable.objects.filter(investment__loan=loan, number=1)
-    assert sum(r.received_fen for r in received) == keep and {r.status for r in received} == {"due"}
+    assert sum(r.received_fen for r in received) == keep - fee and {r.status for r in received} == {"due"}
     assert _first(loan).status == Status.DUE
     pay_deposit(borrower, first.total_fen, django_capture_on_commit_callbacks, key="top-up")
     with django_capture_on_commit_callbacks(execute=True):
         assert loans_auto_debit(loan_ids=[loan.pk], on=first.due_date + dt.timedelta(days=1)) == 1
     assert _first(loan).status == Status.PAID and {r.status for r in received.all()} == {"received"}
-    assert sum(r.received_fen for r in received.all()) == first.total_fen
+    assert sum(r.received_fen for r in received.all()) == first.total_fen - first.fee_fen  # the investors never get the fee
 
 
 def test_a_frozen_borrower_is_not_debited(disbursed_loan):
