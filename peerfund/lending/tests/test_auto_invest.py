@@ -32,8 +32,17 @@ def _rule(user, **overrides):
     return auto_invest_rule_save(investor=user, **{**values, **overrides})
 
 
+@pytest.fixture
+def product(product):
+    """The shared product at terms `loan_list` accepts under the legal ceiling (12 %):
+    8 % plus 3.65 % a year of penalty, a 0.5 % fee (all-in 9.69 % over 6 months)."""
+    product.rate_max, product.service_fee_rate, product.penalty_rate_daily = Decimal("0.08"), Decimal("0.005"), Decimal("0.00010")
+    product.save()
+    return product
+
+
 def _list(product, borrower, capture, **overrides):
-    values = {"title": "自动测试", "purpose": "", "amount_fen": 1_000_000, "months": 6, "annual_rate": Decimal("0.10"), "grade": "B"}
+    values = {"title": "自动测试", "purpose": "", "amount_fen": 1_000_000, "months": 6, "annual_rate": Decimal("0.08"), "grade": "B"}
     with capture(execute=True):
         return loan_list(borrower=borrower, product=product, **{**values, **overrides})
 

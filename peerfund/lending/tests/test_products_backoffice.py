@@ -7,8 +7,8 @@ from peerfund.core.audit import audit_trail
 from peerfund.lending.models import LoanProduct
 
 FORM = {
-    "name": "消费贷", "method": "equal_principal", "day_count": "30/360", "rounding": "fen", "rate_min": "0.0700", "rate_max": "0.1100",
-    "service_fee_rate": "0.0150", "listing_days": 5, "auto_invest_share": "0.50", "enabled": "on", "terms": "12, 6,3",
+    "name": "消费贷", "method": "equal_principal", "day_count": "30/360", "rounding": "fen", "rate_min": "0.0600", "rate_max": "0.0800",
+    "service_fee_rate": "0.0030", "listing_days": 5, "auto_invest_share": "0.50", "enabled": "on", "terms": "12, 6,3",
     "documents": "id, income", "min_amount": "1,000", "max_amount": "50,000", "min_bid": "100", "bid_step": "100",
     "max_per_investor": "5,000", "required_risk_level": "C2",
 }
@@ -21,7 +21,7 @@ def test_operations_create_and_change_a_product(staff_with):
     assert client.post("/backoffice/lending/products/new/", FORM).status_code == 302
     product = LoanProduct.objects.get(name="消费贷")
     assert product.terms_months == [3, 6, 12] and product.required_documents == ["id", "income"]
-    assert (product.min_amount_fen, product.max_per_investor_fen, product.rate_max) == (100_000, 500_000, Decimal("0.1100"))
+    assert (product.min_amount_fen, product.max_per_investor_fen, product.rate_max) == (100_000, 500_000, Decimal("0.0800"))
     edit = client.get(f"/backoffice/lending/products/{product.pk}/").content.decode()
     assert 'value="1,000.00"' in edit
     client.post(f"/backoffice/lending/products/{product.pk}/", {**FORM, "max_amount": "60,000"})
