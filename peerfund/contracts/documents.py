@@ -226,8 +226,20 @@ def transfer_contract(purchase) -> ContractText:
     return text
 
 
+def aligned(table: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Cells padded to their column's width (within each block of rows of one shape),
+    so the schedule reads as columns on the page."""
+    widths: dict[int, list[int]] = {}
+    for row in table:
+        current = widths.setdefault(len(row), [0] * len(row))
+        for i, cell in enumerate(row):
+            current[i] = max(current[i], _columns(cell))
+    return [tuple(cell + " " * (widths[len(row)][i] - _columns(cell)) for i, cell in enumerate(row)) for row in table]
+
+
 def issue(text: ContractText) -> Contract:
-    return contract_issue(ref=text.ref, title=text.title, number=text.number, lines=text.lines, table=text.table, signers=text.signers)
+    return contract_issue(ref=text.ref, title=text.title, number=text.number, lines=text.lines, table=aligned(text.table),
+                          signers=text.signers)
 
 
 def loan_contract_issue(*, investment) -> Contract:
