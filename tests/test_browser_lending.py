@@ -36,8 +36,8 @@ def cast(make_user, active_model, staff_with, settings):
     people["final"] = staff_with("risk", "final-reviewer")
     LoanProduct.objects.create(
         name="E2E 工薪贷", min_amount_fen=50_000, max_amount_fen=1_000_000, terms_months=[6], method=Method.EQUAL_INSTALMENT,
-        rate_min=Decimal("0.06"), rate_max=Decimal("0.15"), service_fee_rate=Decimal("0.02"), max_per_investor_fen=500_000,
-        required_documents=["id"], required_risk_level="C1",
+        rate_min=Decimal("0.06"), rate_max=Decimal("0.08"), service_fee_rate=Decimal("0.005"), max_per_investor_fen=500_000,
+        penalty_rate_daily=Decimal("0.00010"), required_documents=["id"], required_risk_level="C1",
     )
     auto_invest_rule_save(
         investor=people["lender3"], rate_min=Decimal("0.05"), rate_max=Decimal("0.20"), months_min=1, months_max=12,
