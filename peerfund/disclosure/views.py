@@ -41,7 +41,7 @@ def disclosure(request):
     }
     return render(request, "disclosure/index.html", {
         "snapshot": snapshot, "figures": [(f.label, f.show(snapshot.figures)) for f in DISCLOSED] if snapshot else [],
-        # The page shows large amounts in 万 with the exact figure beside it.
+        # The page shows the exact figure and, for ¥10,000 or more, the same in 万 beside it.
         "figure_rows": [(f.key, f.label, f.show_short(snapshot.figures), f.show(snapshot.figures)) for f in DISCLOSED] if snapshot else [],
         "charts": charts, "fees": fee_schedule(), "tree": latest_tree(), "months": report_months()[:24],
     })

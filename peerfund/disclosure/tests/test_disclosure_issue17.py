@@ -185,3 +185,15 @@ def test_staff_record_post_loan_information_in_the_console(disbursed_loan, staff
     operations = Client()
     operations.force_login(staff_with("operations"))
     assert operations.get(f"/backoffice/post-loan/{disbursed_loan.pk}/").status_code == 403
+
+
+def test_large_amounts_are_also_shown_in_wan():
+    from django.utils import translation
+
+    from peerfund.disclosure.figures import Figure
+
+    figure = Figure("lent_total_fen", "lent", "fen")
+    with translation.override("en"):
+        assert figure.show_short({"lent_total_fen": 999_999}) == "¥9,999.99"
+        assert figure.show_short({"lent_total_fen": 12_345_678}) == "¥12.35×10k"  # ¥123,456.78, half up
+        assert figure.show_short({"lent_total_fen": 1_234_500_000_000}) == "¥1,234,500.00×10k"
