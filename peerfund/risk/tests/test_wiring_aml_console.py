@@ -20,7 +20,7 @@ REFUSAL = "We cannot do this for you right now"
 
 def test_a_blacklisted_phone_cannot_register_and_is_not_told_why(client, staff):
     blacklist_add(staff=staff, kind="phone", value="13912341111", reason="fraud ring 7")
-    page = client.post("/accounts/signup/", {"phone": "139 1234 1111", "password1": "Sup3r-secret-pw", "password2": "Sup3r-secret-pw"})
+    page = client.post("/accounts/signup/", {"phone": "139 1234 1111", "password1": "Sup3r-secret-pw", "password2": "Sup3r-secret-pw", "agree": "on"})
     html = page.content.decode()
     assert page.status_code == 200 and not User.objects.filter(username__startswith="user").exclude(pk=staff.pk).exists()
     assert "fraud ring" not in html and ("客服" in html or "customer service" in html)
@@ -29,7 +29,7 @@ def test_a_blacklisted_phone_cannot_register_and_is_not_told_why(client, staff):
 
 
 def test_an_externally_listed_phone_cannot_register(client, db):
-    client.post("/accounts/signup/", {"phone": "137 0000 0666", "password1": "Sup3r-secret-pw", "password2": "Sup3r-secret-pw"})
+    client.post("/accounts/signup/", {"phone": "137 0000 0666", "password1": "Sup3r-secret-pw", "password2": "Sup3r-secret-pw", "agree": "on"})
     assert Evaluation.objects.get(event="registration").outcome == "reject"
     assert not User.objects.exists()
 
