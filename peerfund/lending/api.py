@@ -44,13 +44,14 @@ class LoanOut(Schema):
     funded_percent: int
     status: str
     deadline: str
+    all_in_apr: str = Field(description="all-in annual cost (综合年化成本): IRR of principal received and principal + interest + fee paid, monthly IRR × 12, e.g. \"0.1523\"")
 
     @staticmethod
     def of(loan: Loan) -> "LoanOut":
         return LoanOut(
             id=loan.pk, title=loan.title, grade=loan.grade, annual_rate=str(loan.annual_rate), months=loan.months, method=loan.product.method,
             amount_fen=loan.amount_fen, left_fen=loan.left_fen, funded_percent=loan.funded_percent, status=loan.status,
-            deadline=loan.deadline.isoformat(),
+            deadline=loan.deadline.isoformat(), all_in_apr=str(cost.loan_all_in_apr(loan)),
         )
 
 
@@ -92,7 +93,6 @@ class LoanDetailOut(LoanOut):
     borrower: str
     purpose: str
     service_fee_rate: str = Field(description="the service fee over the whole loan as a share of the principal, charged in equal parts with the instalments")
-    all_in_apr: str = Field(description="all-in annual cost (综合年化成本): IRR of principal received and principal + interest + fee paid, monthly IRR × 12, e.g. \"0.1523\"")
     schedule: list[InstalmentOut]
     bids: list[BidPublicOut]
 
@@ -104,7 +104,7 @@ def loan_detail(request, loan_id: Id):
         **LoanOut.of(loan).dict(),
         borrower=mask_name(loan.borrower.display_name or loan.borrower.username),
         purpose=loan.purpose,
-        service_fee_rate=str(loan.service_fee_rate), all_in_apr=str(cost.loan_all_in_apr(loan)),
+        service_fee_rate=str(loan.service_fee_rate),
         schedule=[InstalmentOut(number=i.number, due_date=i.due_date.isoformat(), principal_fen=i.principal_fen, interest_fen=i.interest_fen, fee_fen=i.fee_fen)
                   for i in loan_schedule(loan)],
         bids=[BidPublicOut(investor=b["investor"], amount_fen=b["amount_fen"], auto=b["auto"]) for b in bids_public(loan)],

@@ -133,3 +133,25 @@ def test_reversal_kind_cannot_be_posted_freely(funded_books):
         ledger.check_entry_rules(E.REVERSAL, [(books.clearing, -1), (books.alice_available, 1)])
     with pytest.raises(PostingRuleViolation):
         ledger.post(kind="made_up", legs=[(books.clearing, -1), (books.alice_available, 1)], key=key())
+
+
+def test_a_disbursement_cannot_net_a_fee_from_the_principal(funded_books):
+    """No 砍头息 (Civil Code art. 670): a disbursement credits the borrower only; the
+    platform's fee account takes nothing out of the lenders' money."""
+    books = funded_books
+    with pytest.raises(PostingRuleViolation) as excinfo:
+        ledger.post(kind=E.LOAN_DISBURSE, legs=[(books.bob_frozen, -100), (books.alice_available, 98), (books.fee, 2)], key=key())
+    assert excinfo.value.code == "ledger.forbidden"
+    ledger.post(kind=E.LOAN_DISBURSE, legs=[(books.bob_frozen, -100), (books.alice_available, 100)], key=key())
+
+
+def test_the_service_fee_comes_out_of_one_loans_repayment_account_to_the_platform_only(funded_books):
+    books = funded_books
+    ledger.post(kind=E.REPAYMENT_COLLECT, legs=[(books.bob_available, -500), (books.loan1_repayment, 500)], key=key())
+    ledger.post(kind=E.LOAN_SERVICE_FEE, legs=[(books.loan1_repayment, -30), (books.fee, 30)], key=key())
+    for legs in (
+        [(books.loan1_repayment, -30), (books.alice_available, 30)],  # never to a user
+        [(books.bob_available, -30), (books.fee, 30)],  # only out of what the borrower paid in
+    ):
+        with pytest.raises(PostingRuleViolation):
+            ledger.post(kind=E.LOAN_SERVICE_FEE, legs=legs, key=key())

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from peerfund.core import clock
 from peerfund.custody.models import Instruction
+from peerfund.custody.services import _request_no
 from peerfund.ledger.chart import EntryKind
 from peerfund.ledger.invariants import ledger_check
 from peerfund.ledger.models import Account, Entry, Posting
@@ -27,7 +28,14 @@ from peerfund.tests_support.people import TRADE_PASSWORD
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db]
 
 PER_LOAN = 3
-INSTALMENT_FEN = PER_LOAN * (SHARE_FEN + INTEREST_FEN)
+FEE_FEN = 57  # each instalment's service fee (the platform's): on top of what the investors get
+INSTALMENT_FEN = PER_LOAN * (SHARE_FEN + INTEREST_FEN) + FEE_FEN
+
+
+def _with_fees(book):
+    """The book's instalments carry a service fee, as every loan disbursed now does."""
+    RepaymentInstalment.objects.filter(loan_id__in=book.loan_ids).update(fee_fen=FEE_FEN)
+    return book
 
 
 class _Undo(Exception):
@@ -38,7 +46,7 @@ def _snapshot(*, running_balances: bool) -> dict:
     """What the debit wrote, by natural keys (ids of new rows differ between runs)."""
     loan_of_repayment = dict(Repayment.objects.values_list("pk", "loan_id"))
     accounts = {pk: (kind, owner, scope) for pk, kind, owner, scope in Account.objects.values_list("pk", "kind", "owner_id", "scope")}
-    kinds = [EntryKind.REPAYMENT_COLLECT, EntryKind.REPAYMENT_DISTRIBUTE]
+    kinds = [EntryKind.REPAYMENT_COLLECT, EntryKind.REPAYMENT_DISTRIBUTE, EntryKind.LOAN_SERVICE_FEE]
     postings: dict[int, list] = {}
     for entry_id, account_id, amount, after in Posting.objects.filter(entry__kind__in=kinds).order_by("id").values_list("entry_id", "account_id", "amount_fen", "balance_after_fen"):
         postings.setdefault(entry_id, []).append((accounts[account_id], amount, after if running_balances else None))
@@ -51,10 +59,10 @@ def _snapshot(*, running_balances: bool) -> dict:
         "balances": {accounts[pk]: balance for pk, balance in Account.objects.values_list("pk", "balance_fen")},
         "repayments": {
             (row[0], row[1]): row[2:]
-            for row in Repayment.objects.values_list("loan_id", "key", "source", "amount_fen", "penalty_fen", "interest_fen", "principal_fen", "fee_fen", "business_date")
+            for row in Repayment.objects.values_list("loan_id", "key", "source", "amount_fen", "penalty_fen", "interest_fen", "principal_fen", "fee_fen", "service_fee_fen", "business_date")
         },
         "receivables": list(Receivable.objects.order_by("id").values_list("id", "status", "principal_received_fen", "interest_received_fen", "penalty_received_fen", "received_on")),
-        "instalments": list(RepaymentInstalment.objects.order_by("id").values_list("id", "status", "principal_paid_fen", "interest_paid_fen", "penalty_paid_fen", "paid_on")),
+        "instalments": list(RepaymentInstalment.objects.order_by("id").values_list("id", "status", "principal_paid_fen", "interest_paid_fen", "penalty_paid_fen", "fee_paid_fen", "paid_on")),
         "instructions": {
             row[0]: row[1:]
             for row in Instruction.objects.filter(entry__kind__in=kinds).values_list("request_no", "op", "payload", "ref", "status", "business_date", "entry__key")
@@ -89,10 +97,11 @@ def _close_both_ways(book, on, monkeypatch, *, running_balances: bool = True) ->
 
 
 def _partly_paid(loan_id: int, number: int, principal_paid: list[int], *, interest: bool = True) -> None:
-    """Earlier money on an instalment: all its interest (or none) and some principal,
-    each receivable's part as given."""
+    """Earlier money on an instalment: all its fee and interest (or none) and some
+    principal, each receivable's part as given (the fee is paid before interest)."""
     instalment = RepaymentInstalment.objects.get(loan_id=loan_id, number=number)
     instalment.interest_paid_fen = instalment.interest_fen if interest else 0
+    instalment.fee_paid_fen = instalment.fee_fen if interest or any(principal_paid) else 0
     instalment.principal_paid_fen = sum(principal_paid)
     instalment.save()
     receivables = Receivable.objects.filter(investment__loan_id=loan_id, number=number).order_by("investment_id")
@@ -104,7 +113,7 @@ def _partly_paid(loan_id: int, number: int, principal_paid: list[int], *, intere
 
 def _book(django_capture_on_commit_callbacks, balances: list[int]):
     on = clock.business_date()
-    book = repaying_book(loans=8, per_loan=PER_LOAN, borrowers=len(balances), investors=5, due_dates=[on], prefix="eq")
+    book = _with_fees(repaying_book(loans=8, per_loan=PER_LOAN, borrowers=len(balances), investors=5, due_dates=[on], prefix="eq"))
     for user, amount in zip(book.borrowers, balances, strict=True):
         if amount:
             pay_deposit(user, amount, django_capture_on_commit_callbacks, key="seed")
@@ -127,11 +136,19 @@ def test_loans_paying_all_that_is_due_are_written_as_the_loan_by_loan_debit_writ
 
     assert taken == [set(loans)]
     assert set_based == loan_by_loan
-    assert len(set_based["repayments"]) == 8 and len(set_based["instructions"]) == 16
-    assert set_based["repayments"][(loans[1], f"auto:{on}")][1] == INSTALMENT_FEN - PER_LOAN * INTEREST_FEN - 3_500
+    # collect, distribute and fee for each, but loans[1] whose fee was paid before: no fee entry
+    assert len(set_based["repayments"]) == 8 and len(set_based["instructions"]) == 3 * 8 - 1
+    # loans[1]'s first instalment had its fee and interest paid already
+    assert set_based["repayments"][(loans[1], f"auto:{on}")][1] == INSTALMENT_FEN - FEE_FEN - PER_LOAN * INTEREST_FEN - 3_500
+    assert set_based["repayments"][(loans[1], f"auto:{on}")][-2] == 0
     assert set_based["repayments"][(loans[2], f"auto:{on}")][1] == 2 * INSTALMENT_FEN
+    assert set_based["repayments"][(loans[2], f"auto:{on}")][-2] == 2 * FEE_FEN
     distribute = set_based["entries"][f"repay-distribute:auto:{on}:{loans[3]}"][4]
-    assert sorted(amount for _account, amount, _after in distribute) == [-INSTALMENT_FEN, SHARE_FEN + INTEREST_FEN, 2 * (SHARE_FEN + INTEREST_FEN)]
+    assert sorted(amount for _account, amount, _after in distribute) == [-(INSTALMENT_FEN - FEE_FEN), SHARE_FEN + INTEREST_FEN, 2 * (SHARE_FEN + INTEREST_FEN)]
+    fee = set_based["entries"][f"repay-fee:auto:{on}:{loans[3]}"]
+    assert fee[0] == EntryKind.LOAN_SERVICE_FEE
+    assert sorted((account[0], amount) for account, amount, _after in fee[4]) == [("borrower_repayment", -FEE_FEN), ("platform_fee", FEE_FEN)]
+    assert set_based["instructions"][_request_no("MV", f"repay-fee:auto:{on}:{loans[3]}")][0] == "transfer"
 
 
 def test_loans_it_cannot_pay_as_is_go_loan_by_loan_with_the_same_result(django_capture_on_commit_callbacks, monkeypatch):
@@ -202,7 +219,7 @@ def test_the_close_racing_borrowers_paying_by_hand_pays_each_instalment_once(set
     # A fast hasher, so the borrowers' trade-password check does not hand the close the lead.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     on = clock.business_date()
-    book = repaying_book(loans=4, per_loan=PER_LOAN, borrowers=4, investors=5, due_dates=[on], prefix="race")
+    book = _with_fees(repaying_book(loans=4, per_loan=PER_LOAN, borrowers=4, investors=5, due_dates=[on], prefix="race"))
     for user in book.borrowers:
         pay_deposit(user, 3 * INSTALMENT_FEN, committing, key="seed")
     taken: list[set] = []

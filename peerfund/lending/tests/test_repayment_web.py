@@ -13,6 +13,9 @@ def test_the_borrower_repays_from_my_loans_and_sees_the_plan_update(disbursed_lo
     page = client.get("/loans/my-loans/")
     assert page.status_code == 200 and b'data-testid="repay-form"' in page.content
     first = RepaymentInstalment.objects.get(loan=loan, number=1)
+    # the service fee is its own column of the plan (服务费), ¥11.67 with the first instalment
+    assert first.fee_fen == 1_167
+    assert f'data-testid="instalment-fee">{format_fen(first.fee_fen)}<'.encode() in page.content
     prefix = f"repay{loan.pk}"
     wrong = client.post(f"/loans/my-loans/{loan.pk}/repay/", {f"{prefix}-amount": "999999", f"{prefix}-trade_password": TRADE_PASSWORD, f"{prefix}-key": "k1"})
     assert wrong.status_code == 400 and format_fen(first.owed_fen).encode() in wrong.content  # "only … is due now"
@@ -31,6 +34,9 @@ def test_the_api_repays_and_shows_plans_and_receivables(disbursed_loan, api_clie
     borrower = api_client_for(loan.borrower)
     mine = borrower.get("/api/v1/loans/mine").json()
     assert mine[0]["id"] == loan.pk and mine[0]["due_now_fen"] == mine[0]["instalments"][0]["owed_fen"] > 0
+    first = mine[0]["instalments"][0]
+    assert first["fee_fen"] == 1_167 and first["owed_fen"] == first["principal_fen"] + first["interest_fen"] + first["fee_fen"]
+    assert sum(i["fee_fen"] for i in mine[0]["instalments"]) == 14_000  # 2 % of ¥7,000, never taken from the loan
     body = json.dumps({"trade_password": TRADE_PASSWORD, "amount_fen": mine[0]["due_now_fen"] + 1})
     refused = borrower.post(f"/api/v1/loans/{loan.pk}/repayments", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="a")
     assert refused.status_code == 400 and refused.json()["code"] == "repay.above_due"
@@ -56,6 +62,7 @@ def test_prepaying_through_the_api_and_the_page(disbursed_loan, api_client_for, 
     quote = api.get(f"/api/v1/loans/{loan.pk}/prepayment-quote?principal_fen=100000&mode=reduce_term").json()
     assert quote["principal_fen"] == 100_000 and quote["fee_fen"] == 1_000 and quote["remaining_principal_fen"] == 600_000
     assert sum(i["principal_fen"] for i in quote["new_instalments"]) == 600_000
+    assert all(i["fee_fen"] in (1_166, 1_167) for i in quote["new_instalments"])  # the instalments left keep their fee
     body = json.dumps({"trade_password": TRADE_PASSWORD, "principal_fen": 100_000, "mode": "reduce_term"})
     with django_capture_on_commit_callbacks(execute=True):
         made = api.post(f"/api/v1/loans/{loan.pk}/prepayments", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="p1")
