@@ -88,3 +88,4 @@ def test_loan_detail_api_has_the_all_in_cost(client, list_loan, make_user):
     detail = client.get(f"/api/v1/loans/{loan.pk}").json()
     assert detail["service_fee_rate"] == "0.0100" and detail["all_in_apr"] == str(loan_all_in_apr(loan)) == "0.0880"
     assert Decimal(detail["all_in_apr"]) >= Decimal(detail["annual_rate"])
+    assert client.get("/api/v1/loans").json()["results"][0]["all_in_apr"] == "0.0880"
