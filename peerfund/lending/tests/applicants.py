@@ -12,12 +12,16 @@ from peerfund.tests_support.applications import GOOD
 Status = RepaymentInstalment.Status
 
 
-def consent_to_apply(user) -> None:
+def consent_to_act(user, action: str) -> None:
     try:
-        from peerfund.legal.services import Action, consent_missing, consent_record
+        from peerfund.legal.services import consent_missing, consent_record
     except ImportError:  # the consent gate is not installed
         return
-    consent_record(user=user, versions=consent_missing(user, Action.APPLY), action=Action.APPLY)
+    consent_record(user=user, versions=consent_missing(user, action), action=action)
+
+
+def consent_to_apply(user) -> None:
+    consent_to_act(user, "apply")
 
 
 def answers(**overrides) -> dict:

@@ -11,7 +11,7 @@ from peerfund.core import clock
 from peerfund.lending.forms import ApplicationForm
 from peerfund.lending.models import Loan, LoanApplication
 from peerfund.lending.services.origination import application_submit, platform_history
-from peerfund.lending.tests.applicants import answers, consent_to_apply, loan_on_book
+from peerfund.lending.tests.applicants import answers, consent_to_act, consent_to_apply, loan_on_book
 from peerfund.notify.models import Message
 
 
@@ -106,3 +106,40 @@ def test_the_api_returns_the_reason_codes(investor, borrowing, api_client_for):
     assert body["status"] == "prescreen_rejected" and body["reasons"][0]["code"] == "history.written_off" and "¥3,740.00" in body["reasons"][0]["text"]
     mine = api.get("/api/v1/loans/applications/mine").json()
     assert mine[0]["reasons"][0]["code"] == "history.written_off"
+
+
+@pytest.fixture
+def lenders_consented(investor, other_investor):
+    """The lenders of `full_loan` accepted what bidding needs (the consent gate)."""
+    for lender in (investor, other_investor):
+        consent_to_act(lender, "bid")
+
+
+def test_zhaolei_through_the_real_services_write_off_then_part_recovery_is_still_declined(lenders_consented, disbursed_loan, borrowing,
+                                                                                         django_capture_on_commit_callbacks):
+    """The demo's 赵磊 the way the platform makes him: a disbursed loan never repaid,
+    marked overdue and written off by the close, ¥100 recovered since."""
+    from peerfund.lending.services.collection import collection_daily
+    from peerfund.lending.services.origination import outstanding_fen
+    from peerfund.lending.services.overdue import loans_mark_overdue, loans_write_off
+    from peerfund.lending.services.repayment import loan_repay
+    from peerfund.tests_support.money import pay_deposit
+    from peerfund.tests_support.people import TRADE_PASSWORD
+
+    loan, borrower = disbursed_loan, disbursed_loan.borrower
+    day = loan.instalments.get(number=1).due_date + dt.timedelta(days=90)
+    clock.travel_to(day)
+    loans_mark_overdue(loan_ids=[loan.pk], on=day)
+    collection_daily(loan_ids=[loan.pk], on=day)
+    assert loans_write_off(loan_ids=[loan.pk], on=day) == 1
+    pay_deposit(borrower, 10_000, django_capture_on_commit_callbacks, key="recovery-funds")
+    with django_capture_on_commit_callbacks(execute=True):
+        loan_repay(borrower=borrower, loan_id=loan.pk, amount_fen=10_000, trade_password=TRADE_PASSWORD, key="recovery")
+    loan.refresh_from_db()
+    assert loan.status == Loan.Status.WRITTEN_OFF
+    owed = sum(i.owed_fen for i in loan.instalments.all())
+    assert 0 < outstanding_fen(borrower) < loan.amount_fen  # the principal not yet recovered counts against the cap
+    consent_to_apply(borrower)
+    application = apply(borrower, borrowing, amount_fen=200_000)
+    assert application.status == LoanApplication.Status.PRESCREEN_REJECTED
+    assert application.decision.decline_codes == ["history.written_off"] and application.decision.history["written_off_owed_fen"] == owed
