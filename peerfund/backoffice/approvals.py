@@ -94,12 +94,26 @@ def _check_product_fee(pk: int, payload: dict) -> dict:
     cleaned = {field: _rate(payload[field], field, Decimal("0.2")) for field in PRODUCT_FEES if payload.get(field) not in (None, "")}
     if not cleaned:
         raise ApprovalError(_("Give at least one new rate."), "approval.empty")
+    _fee_change_within_ceiling(LoanProduct.objects.get(pk=pk), cleaned)
     return cleaned
+
+
+def _fee_change_within_ceiling(product, rates: dict) -> None:
+    """A service fee or penalty change that would let a loan cost more than the legal
+    ceiling is refused, naming both figures (lending.cost.product_check)."""
+    from peerfund.lending.cost import product_check
+
+    product_check(
+        product,
+        service_fee_rate=Decimal(rates["service_fee_rate"]) if "service_fee_rate" in rates else None,
+        penalty_rate_daily=Decimal(rates["penalty_rate_daily"]) if "penalty_rate_daily" in rates else None,
+    )
 
 
 def _do_product_fee(staff, pk: int, payload: dict, request: ApprovalRequest) -> str:
     from peerfund.lending.models import LoanProduct
 
+    _fee_change_within_ceiling(LoanProduct.objects.get(pk=pk), payload)
     LoanProduct.objects.filter(pk=pk).update(**{field: Decimal(value) for field, value in payload.items()})
     return ", ".join(f"{field}={value}" for field, value in payload.items())
 

@@ -30,6 +30,7 @@ MENU: list[tuple[str, list[Item]]] = [
         Item(_("Full review"), "lending_backoffice:disbursements", "review_loans"),
         Item(_("Claims for sale"), "lending_backoffice:claims", "review_loans"),
         Item(_("Collection"), "lending_backoffice:collection", "collect_debts"),
+        Item(_("Post-loan information"), "backoffice:post_loan_loans", "review_loans"),
     ]),
     (_("Crowdfunding"), [
         Item(_("Project review"), "crowdfunding_backoffice:review", "review_projects"),

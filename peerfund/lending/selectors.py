@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from peerfund.core.errors import NotFound
 from peerfund.core.masking import mask_name
 from peerfund.lending.models import Bid, Loan
-from peerfund.lending.schedules import Instalment, Terms, build_schedule
+from peerfund.lending.schedules import Instalment, build_schedule
 
 SORTS = {
     "newest": ("-listed_at", "-id"),
@@ -59,13 +59,10 @@ def loan_get_public(loan_id: int) -> Loan:
 
 
 def loan_schedule(loan: Loan) -> list[Instalment]:
-    product = loan.product
-    return build_schedule(
-        Terms(
-            principal_fen=loan.amount_fen, annual_rate=loan.annual_rate, months=loan.months, method=product.method,
-            start_date=loan.listed_at.date(), day_count=product.day_count, rounding=product.rounding,
-        )
-    )
+    """The plan as the contract states it, the service fee included (`cost.loan_terms`)."""
+    from peerfund.lending.cost import loan_terms
+
+    return build_schedule(loan_terms(loan))
 
 
 def bids_public(loan: Loan) -> list[dict]:

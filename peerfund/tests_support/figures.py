@@ -1,6 +1,6 @@
 """The disclosed figures computed independently of disclosure/services/statistics.py,
 straight from the tables, for tests to compare the pages against."""
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 
 from peerfund.accounts.models import User
 from peerfund.crowdfunding.models import Project
@@ -8,9 +8,13 @@ from peerfund.lending.models import Investment, Loan, RepaymentInstalment
 
 
 def independent_figures() -> dict[str, int]:
-    open_rows = RepaymentInstalment.objects.filter(loan__status="disbursed", status__in=("due", "overdue"))
+    # Written-off debt stays owed (and 90+ overdue) until it is recovered.
+    open_rows = RepaymentInstalment.objects.filter(
+        Q(loan__status="disbursed", status__in=("due", "overdue")) | Q(loan__status="written_off", status="written_off")
+    )
     unpaid = Sum(F("principal_fen") - F("principal_paid_fen"))
     late_loans = set(open_rows.filter(status="overdue").values_list("loan_id", flat=True))
+    late_loans |= set(Loan.objects.filter(status="written_off").values_list("pk", flat=True))
     lent = Loan.objects.filter(status__in=("disbursed", "settled", "written_off"))
     return {
         "outstanding_fen": open_rows.aggregate(t=unpaid)["t"] or 0,

@@ -25,6 +25,8 @@ from peerfund.core.errors import Conflict, Forbidden
 from peerfund.core.money import format_fen
 from peerfund.core.schemas import InvalidInput
 from peerfund.core.transitions import transition
+from peerfund.legal.services import Action, consent_require
+from peerfund.lending.cost import listing_check
 from peerfund.lending.models import ApplicationDocument, Loan, LoanApplication, LoanProduct, RepaymentInstalment
 from peerfund.lending.services.listing import loan_list
 from peerfund.notify.services import notify
@@ -175,7 +177,10 @@ def _purpose_title(attributes: dict, purpose: str) -> str:
 def application_submit(*, borrower, product: LoanProduct, amount_fen: int, months: int, attributes: dict, documents: dict, purpose: str = "",
                        origin: Origin = UNKNOWN_ORIGIN) -> LoanApplication:
     """Checks, then the pre-screen with what the platform knows filled in: amount and
-    term, age from the verified ID, loans here and their history (risk.history)."""
+    term, age from the verified ID, loans here and their history (risk.history). The
+    borrower must have accepted the credit-report authorisation and the lending service
+    agreement in force (legal)."""
+    consent_require(user=borrower, action=Action.APPLY)
     if isinstance(attributes, dict) and "purpose" not in attributes and purpose in dict(FEATURE_BY_NAME["purpose"].choices):
         attributes, purpose = {**attributes, "purpose": purpose}, ""  # an API client that put the purpose's value in `purpose`
     _attributes_check(attributes)
@@ -243,6 +248,7 @@ def application_review(*, staff, application: LoanApplication, approve: bool, re
             transition(application, LoanApplication.Status.FINAL_REVIEW, actor=staff, reason=reason, fields=("reason", "first_reviewer"))
             return application
         rate = _rate_for(application, annual_rate)
+        listing_check(product=application.product, amount_fen=application.amount_fen, months=application.months, annual_rate=rate)
         transition(application, LoanApplication.Status.LISTED, actor=staff, reason=reason, fields=("reason", "final_reviewer"))
     loan = loan_list(
         borrower=application.borrower, product=application.product, title=application.purpose[:60] or _("Loan"), purpose=application.purpose,
