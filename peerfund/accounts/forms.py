@@ -79,9 +79,8 @@ def _agreement_label():
             url = f"/legal/{kind}/"
         return format_html('<a href="{}" target="_blank" rel="noopener" data-testid="doc-{}">《{}》</a>', url, kind, title)
 
-    return format_html(
-        "{} {}{}", _("I have read and agree to"), link("user_agreement", _("User agreement")), link("privacy_policy", _("Privacy policy")),
-    )
+    documents = format_html("{}{}", link("user_agreement", _("User agreement")), link("privacy_policy", _("Privacy policy")))
+    return format_html(str(_("I have read and agree to {documents}")), documents=documents)
 
 
 @functools.cache

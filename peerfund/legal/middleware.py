@@ -62,6 +62,8 @@ class ConsentMiddleware:
         if gate is None or not request.user.is_authenticated:
             return None
         action, on_get = gate
+        if action == Action.AUTO_INVEST and request.method == "POST" and not request.POST.get("enabled"):
+            return None  # turning auto-invest off needs no consent
         if request.method == "POST" or (on_get and request.method == "GET"):
             if consent_missing(request.user, action):
                 return _redirect(request, action)

@@ -162,3 +162,35 @@ def test_my_acceptances_page_lists_what_i_accepted(client, make_user):
     client.force_login(user)
     page = client.get("/legal/mine/").content.decode()
     assert "《隐私政策》" in page and "101.1.1.1" in page
+
+
+def test_a_pledge_needs_the_crowdfunding_agreement_and_the_risk_disclosure(platform, make_user, staff_with, investor, django_capture_on_commit_callbacks):
+    from peerfund.crowdfunding.models import Pledge
+    from peerfund.crowdfunding.services.pledges import pledge_place
+    from peerfund.tests_support.crowdfunding import published_project
+    from peerfund.tests_support.people import onboard
+
+    owner = make_user(username="maker")
+    onboard(owner, identity=2)
+    project = published_project(owner, staff_with("operations", "cf-reviewer"))
+    pay_deposit(investor, 100_000, django_capture_on_commit_callbacks, key="d")
+
+    def pledge(key):
+        with django_capture_on_commit_callbacks(execute=True):
+            return pledge_place(backer=investor, project_id=project.pk, tier_id=None, amount_fen=10_000, address_id=None,
+                                trade_password=TRADE_PASSWORD, key=key)
+
+    with pytest.raises(ConsentRequired) as asked:
+        pledge("p1")
+    assert [d["kind"] for d in asked.value.extra["documents"]] == ["crowdfunding_service", "risk_disclosure"]
+    consent_record(user=investor, versions=consent_missing(investor, Action.PLEDGE))
+    pledge("p1")
+    assert Pledge.objects.filter(backer=investor).count() == 1
+
+
+def test_turning_auto_invest_off_needs_no_consent_turning_it_on_does(client, investor):
+    client.force_login(investor)
+    off = client.post("/loans/auto-invest/", {})
+    assert not off.get("Location", "").startswith("/legal/accept/")
+    on = client.post("/loans/auto-invest/", {"enabled": "on"})
+    assert on.status_code == 302 and on["Location"].startswith("/legal/accept/?action=auto_invest")
