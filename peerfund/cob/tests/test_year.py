@@ -15,6 +15,7 @@ from peerfund.custody.reconciliation import ledger_matches_custodian
 from peerfund.funds.services.withdrawals import withdrawal_request
 from peerfund.ledger.invariants import ledger_check
 from peerfund.ledger.selectors import user_balances
+from peerfund.ledger.services import platform_account
 from peerfund.lending.models import Loan, RepaymentInstalment
 from peerfund.lending.schedules import Terms, build_schedule, split_among_investors
 from peerfund.lending.services.bidding import bid_place
@@ -53,21 +54,24 @@ def test_twelve_months_of_a_small_platform(platform, make_user, list_loan, produ
         loans[name] = loan
     # The contracts, worked out independently of the services: the schedule and each
     # investor's share of every instalment (what the contract PDFs list).
+    # The service fee comes with the instalments (分期服务费), never out of the loan.
     terms = Terms(principal_fen=500_000, annual_rate=Decimal("0.10"), months=12, method=product.method, start_date=start,
-                  day_count=product.day_count, rounding=product.rounding)
+                  day_count=product.day_count, rounding=product.rounding, service_fee_rate=product.service_fee_rate)
     schedule = build_schedule(terms)
     shares = dict(zip(HOLDINGS, split_among_investors(schedule, list(HOLDINGS.values())), strict=True))
     total_due = sum(i.total_fen for i in schedule)
-    fee = fen(Decimal(500_000) * product.service_fee_rate)
-    # Borrowers keep the loan and top up what the interest needs; "late" and "gone" hold nothing.
-    pay_deposit(people["ontime"], total_due - 500_000 + fee, capture, key="ontime-top-up")
+    total_fee = fen(Decimal(500_000) * product.service_fee_rate)
+    assert sum(i.fee_fen for i in schedule) == total_fee > 0
+    # Borrowers keep the whole loan and top up what interest and fee need; "late" and "gone" hold nothing.
+    pay_deposit(people["ontime"], total_due - 500_000, capture, key="ontime-top-up")
     pay_deposit(people["prepay"], 100_000, capture, key="prepay-top-up")
     for n, name in enumerate(("late", "gone")):  # they spend the loan: it leaves through their card
         user = people[name]
         card = card_bind(user=user, card_number=card_number(serial=2000 + n), holder_name=user.verifications.get().real_name)
         with capture(execute=True):
-            withdrawal_request(user=user, amount_fen=500_000 - fee, card_id=card.pk, trade_password=TRADE_PASSWORD, key="spend")
+            withdrawal_request(user=user, amount_fen=500_000, card_id=card.pk, trade_password=TRADE_PASSWORD, key="spend")
         assert user_balances(user)["user_available"] == 0
+    fee_income_before = platform_account("platform_fee").balance_fen  # after the withdrawals' own fees
     pay_deposit(people["late"], schedule[0].total_fen, capture, key="late-month-1")  # "late" pays month 1 on time
     expected = {name: user_balances(people[name])["user_available"] for name in ("ann", "bob", "cat")}
 
@@ -106,10 +110,12 @@ def test_twelve_months_of_a_small_platform(platform, make_user, list_loan, produ
         if written_off_on > i.due_date + dt.timedelta(days=product.grace_days) else 0
         for i in schedule
     ]
-    pay_deposit(people["gone"], total_due + sum(gone_penalties), capture, key="gone-found-money")
+    # The write-off waived the fee of every instalment of "gone" (none was paid): the recovery is the investors' alone.
+    pay_deposit(people["gone"], total_due - total_fee + sum(gone_penalties), capture, key="gone-found-money")
     with capture(execute=True):
         recovered = loan_repay(borrower=people["gone"], loan_id=loans["gone"].pk, amount_fen=None, trade_password=TRADE_PASSWORD, key="recovery")
-    assert recovered.amount_fen == total_due + sum(gone_penalties) and recovered.penalty_fen == sum(gone_penalties)
+    assert recovered.amount_fen == total_due - total_fee + sum(gone_penalties) and recovered.penalty_fen == sum(gone_penalties)
+    assert recovered.service_fee_fen == 0
     assert Loan.objects.get(pk=loans["gone"].pk).status == "settled"
     # The prepayment, by the formula: principal outstanding after four instalments, the
     # fifth period's interest for the 15 days run, and the 1 % fee.
@@ -147,4 +153,9 @@ def test_twelve_months_of_a_small_platform(platform, make_user, list_loan, produ
     assert sum(r.principal_fen for r in purchase.investment.receivables.all()) == 100_000
     assert {name: user_balances(people[name])["user_available"] for name in expected} == expected
     assert all(user_balances(people[name])["user_frozen"] == 0 for name in expected)
+    # The platform's fee income: every instalment's fee of "ontime" and "late", the first
+    # four of "prepay" (the rest waived by the prepayment), none of "gone" (written off),
+    # and the claim sale's transfer fee. Nothing at disbursement.
+    fee_income = 2 * total_fee + sum(i.fee_fen for i in schedule[:4]) + purchase.fee_fen
+    assert platform_account("platform_fee").balance_fen - fee_income_before == fee_income
     assert ledger_check() == [] and ledger_matches_custodian() == []
