@@ -7,6 +7,8 @@ Rules (per product):
   principal (rounded to the fen) for every day after the due date (so paying within the grace days costs
   nothing extra); `penalty_through` records the last day charged, so running the close
   twice for a date charges nothing twice, and a skipped day is caught up;
+- notices (due soon, due today, overdue) give the amount owed, service fee included,
+  and the fee part of it (`fee`) so the borrower sees it;
 - stages by days past due: M1 (1–30), M2 (31–60), M3+ (over 60);
 - a loan whose oldest open instalment is `write_off_days` past due is written off:
   every open instalment and receivable is marked written off and the investors are told
@@ -78,7 +80,8 @@ def loans_mark_overdue(*, loan_ids: list[int], on: dt.date) -> int:
                 pairs |= Q(investment__loan_id=instalment.loan_id, number=instalment.number)
             Receivable.objects.filter(pairs).update(status=Receivable.Status.OVERDUE)
             notify_many(
-                notices=[(i.loan.borrower, {"loan": i.loan.title, "number": i.number, "amount": format_fen(i.owed_fen)}) for i in turned],
+                notices=[(i.loan.borrower, {"loan": i.loan.title, "number": i.number, "amount": format_fen(i.owed_fen), "fee": format_fen(i.fee_fen - i.fee_paid_fen)})
+                         for i in turned],
                 event="repayment.overdue",
             )
     return len(turned)
@@ -126,7 +129,7 @@ def repayment_reminders(*, on: dt.date) -> int:
         due = RepaymentInstalment.objects.filter(status=Status.DUE, due_date=starting + dt.timedelta(days=days)).select_related("loan__borrower")
         notices = [
             (instalment.loan.borrower, {"loan": instalment.loan.title, "number": instalment.number, "amount": format_fen(instalment.owed_fen),
-                                        "date": instalment.due_date.isoformat()})
+                                        "fee": format_fen(instalment.fee_fen - instalment.fee_paid_fen), "date": instalment.due_date.isoformat()})
             for instalment in due
         ]
         notify_many(notices=notices, event=event)

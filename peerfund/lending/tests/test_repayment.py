@@ -243,3 +243,15 @@ def test_a_frozen_borrower_is_not_debited(disbursed_loan):
     clock.travel_to(first.due_date)
     assert loans_auto_debit(loan_ids=[loan.pk], on=first.due_date) == 0
     assert not loan.repayments.exists()
+
+
+def test_reminders_give_the_amount_with_the_service_fee_in_it(disbursed_loan):
+    from peerfund.core.money import format_fen
+    from peerfund.lending.services.overdue import repayment_reminders
+
+    loan = disbursed_loan
+    first = _first(loan)
+    assert repayment_reminders(on=first.due_date - dt.timedelta(days=4)) == 1  # T-3
+    notice = Message.objects.get(user=loan.borrower, event="repayment.due_soon")
+    assert notice.context["amount"] == format_fen(first.principal_fen + first.interest_fen + first.fee_fen)
+    assert notice.context["fee"] == format_fen(first.fee_fen) == "¥11.67"
