@@ -96,7 +96,8 @@ def _clauses(text: ContractText, clauses: list[tuple[str, list[str]]]) -> None:
 def _signature_block(text: ContractText, parties: list[tuple[str, str]], signed_on) -> None:
     text.lines.append("签署栏")
     for role, name in parties:
-        text.lines.extend(wrap(f"{role}：{name}    （电子签名）    签署日期：{signed_on.isoformat()}"))
+        mark = "（电子签章）" if role.startswith("居间服务方") else "（电子签名）"
+        text.lines.extend(wrap(f"{role}：{name}    {mark}    签署日期：{signed_on.isoformat()}"))
     text.lines.extend(wrap(
         f"本合同编号 {text.number}，以电子签名方式签署：各方通过平台电子签名服务对本合同文件的 SHA-256 摘要签名，签名值及存证记录"
         f"（存证引用 {text.ref}）由平台保存于防篡改存证链，可在平台核验。依照《中华人民共和国电子签名法》，可靠的电子签名与手写签名或盖章具有同等法律效力。"
@@ -145,7 +146,7 @@ def loan_contract(investment) -> ContractText:
         ("第六条 逾期", [
             f"乙方未按期足额还款的，自到期日次日起为逾期。宽限期 {product.grace_days} 日内还款的不计罚息；超过宽限期的，"
             f"自到期日次日起按逾期本金每日 {percent(penalty_daily, 3)}（折合年化 {percent(penalty_daily * 365)}）计收罚息，归甲方所有。",
-            f"借款利率与罚息折合年化之和不超过 {_ceiling()}；超过部分乙方无须支付。",
+            f"依照法律规定，借款利率与罚息折合年化之和不得超过 {_ceiling()}；超过部分乙方无须支付。",
             "逾期还款依次冲抵罚息、服务费、利息、本金，先到期者先冲抵。丙方可通过短信、电话等合法方式提醒和催收，不得采用暴力、恐吓、侮辱等手段。",
             f"逾期超过 {product.write_off_days} 日的，丙方可认定坏账并告知甲方；坏账认定不免除乙方的还款责任，甲方保留全部追偿权利。",
         ]),
@@ -169,7 +170,7 @@ def loan_contract(investment) -> ContractText:
         ]),
     ])
     _signature_block(text, [("出借人（甲方）", party(investment.investor)), ("借款人（乙方）", party(loan.borrower)),
-                            ("居间服务方（丙方）", "本平台运营方（电子签章）")], clock.business_date())
+                            ("居间服务方（丙方）", "本平台运营方")], clock.business_date())
     text.table = [("借款人还款计划", ""), ("期数", "到期日", "本金", "利息", "服务费", "当期应还")]
     text.table += [(str(i.number), i.due_date.isoformat(), format_fen(i.principal_fen), format_fen(i.interest_fen), format_fen(i.fee_fen),
                     format_fen(i.principal_fen + i.interest_fen + i.fee_fen)) for i in instalments]
@@ -218,7 +219,7 @@ def transfer_contract(purchase) -> ContractText:
             "各方另行书面约定仲裁的，提交约定的仲裁委员会仲裁。",
         ]),
     ])
-    _signature_block(text, [("转让人（甲方）", party(seller)), ("受让人（乙方）", party(buyer)), ("居间服务方（丙方）", "本平台运营方（电子签章）")],
+    _signature_block(text, [("转让人（甲方）", party(seller)), ("受让人（乙方）", party(buyer)), ("居间服务方（丙方）", "本平台运营方")],
                      purchase.business_date)
     text.table = [("乙方回款计划", ""), ("期数", "到期日", "本金", "利息", "合计")]
     text.table += [(str(r.number), r.due_date.isoformat(), format_fen(r.principal_fen), format_fen(r.interest_fen),

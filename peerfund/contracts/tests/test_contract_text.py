@@ -66,6 +66,10 @@ def test_the_loan_contract_has_every_clause_with_the_loans_figures(disbursed):
     assert "综合年化成本" in body and "每日 0.010%（折合年化 3.65%）" in body and "宽限期 3 日" in body
     assert "提前偿还本金的 1.00%" in body and "满 30 日" in body and "转让本金的 0.50%" in body
     assert "人民法院" in body and "仲裁" in body and "电子签名法" in body and text.number in body
+    signatures = body[body.index("签署栏"):]
+    assert "出借人（甲方）：" in signatures and "借款人（乙方）：" in signatures and "居间服务方（丙方）：本平台运营方    （电子签章）" in signatures
+    assert signatures.count("（电子签名）") == 2 and "签署日期：" in signatures and "存证引用 investment:" in signatures
+    assert "不得超过" in body  # the legal ceiling on rate plus penalty
     assert text.table[1] == ("期数", "到期日", "本金", "利息", "服务费", "当期应还")
     assert text.table[2] == ("1", "2026-04-10", "¥993.36", "¥20.00", "¥10.00", "¥1,023.36")
     assert text.table[5] == ("合计", "", "¥3,000.00", "¥40.09", "¥30.00", "¥3,070.09")
