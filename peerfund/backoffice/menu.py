@@ -53,6 +53,7 @@ MENU: list[tuple[str, list[Item]]] = [
     ]),
     (_("Content"), [
         Item(_("Articles"), "cms_backoffice:list", "manage_content"),
+        Item(_("Legal documents"), "legal_backoffice:list", "manage_content"),
     ]),
     (_("System"), [
         Item(_("Emergency switches"), "backoffice:switches", "pause_operations"),

@@ -1,8 +1,10 @@
 """Onboarding people the way a user does it: verify identity (sandbox test
-identities), bind a card, set a trade password, take the risk assessment."""
+identities), bind a card, set a trade password, take the risk assessment, accept the
+legal documents in force (as the pages ask before a first bid, application or pledge)."""
 from stdnum import luhn
 
 from peerfund.sandbox.identity import TEST_PERSONS
+from peerfund.tests_support.consent import accept_all
 
 TRADE_PASSWORD = "246810"
 IDENTITIES = [(number, name) for number, name in TEST_PERSONS.items() if number[6:10] < "2005"]
@@ -26,6 +28,7 @@ def onboard(user, *, identity: int = 0, card_serial: int | None = None, risk_ans
     card = card_bind(user=user, card_number=card_number(serial=card_serial or 1000 + identity), holder_name=name)
     trade_password_set(user=user, new=TRADE_PASSWORD)
     assessment_submit(user=user, answers={q.key: risk_answers for q in QUESTIONS})
+    accept_all(user)
     user.refresh_from_db()
     return card
 
@@ -43,4 +46,5 @@ def verify_directly(user, index: int):
     custody_account_open(user=user)
     trade_password_set(user=user, new=TRADE_PASSWORD)
     assessment_submit(user=user, answers={q.key: 2 for q in QUESTIONS})
+    accept_all(user)
     return user
