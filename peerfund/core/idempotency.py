@@ -9,7 +9,9 @@ A record without a response is a call in progress; a repeat meanwhile is a 409
 (`idempotency.in_progress`, with `Retry-After`). No key stays stuck in that state:
 
 - a call that fails (an unhandled exception, which django-ninja re-raises when DEBUG
-  is off, or a 5xx response) releases its record, so the next retry runs afresh;
+  is off, or a 5xx response) releases its record, so the next retry runs afresh; so
+  does an answer that asks the client to do something first (`ASKS_FIRST`: accept the
+  legal documents in force), so the same call retried after it goes through;
 - a record left in progress by a crash (the process killed mid-call) is taken over by
   the first retry once it is older than `PEERFUND_IDEMPOTENCY_STALE_SECONDS`: one
   conditional UPDATE claims it, so of two concurrent retries only one runs the call.
@@ -40,6 +42,8 @@ from peerfund.core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 120
+# Refusals that are not the call's outcome: the client does what they ask and retries.
+ASKS_FIRST = frozenset({"legal.consent_required"})
 
 logger = logging.getLogger(__name__)
 
@@ -156,10 +160,11 @@ def idempotent(run):
         except BaseException:
             _release(record)  # no answer was given: let the client's retry run it again
             raise
-        if response.status_code >= 500:
-            _release(record)  # a server fault is not an answer; let the client retry
+        body = json.loads(response.content or b"null")
+        if response.status_code >= 500 or (isinstance(body, dict) and body.get("code") in ASKS_FIRST):
+            _release(record)  # not an outcome (a server fault, or "do this first"): let the client retry
             return response
-        _mine(record).update(status_code=response.status_code, response_body=json.loads(response.content or b"null"))
+        _mine(record).update(status_code=response.status_code, response_body=body)
         return response
 
     return wrapper

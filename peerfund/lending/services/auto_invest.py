@@ -20,6 +20,7 @@ from peerfund.core.money import format_fen
 from peerfund.custody.services import custody_authorise
 from peerfund.ledger import services as ledger
 from peerfund.ledger.chart import AccountKind
+from peerfund.legal.services import Action, consent_require
 from peerfund.lending.models import AutoInvestLog, AutoInvestRule, Loan
 from peerfund.lending.services.bidding import bid_place
 from peerfund.notify.services import notify
@@ -33,6 +34,8 @@ def auto_invest_rule_save(*, investor, rate_min: Decimal, rate_max: Decimal, mon
         raise AccountError(_("Check the ranges and amounts of the rule."), "auto.invalid", {"field": "rate_max"})
     if not grades or not set(grades) <= set("ABCDE"):
         raise AccountError(_("Choose at least one grade."), "auto.grades", {"field": "grades"})
+    if enabled:
+        consent_require(user=investor, action=Action.AUTO_INVEST)
     rule, _created = AutoInvestRule.objects.update_or_create(
         investor=investor,
         defaults={

@@ -13,23 +13,20 @@ by both through the e-signature adapter and chained in the evidence record.
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from peerfund.accounts.services.identity import verified_identity
 from peerfund.accounts.services.invitations import invitation_reward_if_due
-from peerfund.contracts.services import contract_issue
+from peerfund.contracts.documents import loan_contract_issue
 from peerfund.core import clock
 from peerfund.core.audit import audit_record
 from peerfund.core.errors import Conflict
 from peerfund.core.makerchecker import decision_lock, decision_mark
-from peerfund.core.masking import mask_id_number, mask_name
-from peerfund.core.money import format_fen
 from peerfund.core.transitions import transition
 from peerfund.custody.services import custody_move
 from peerfund.ledger import services as ledger
 from peerfund.ledger.chart import AccountKind, EntryKind
 from peerfund.lending.models import Bid, DisbursementRequest, Investment, Loan, Receivable, RepaymentInstalment
+from peerfund.lending.notices import loan_disbursed_notify
 from peerfund.lending.schedules import Terms, build_schedule, split_among_investors
 from peerfund.lending.services.bidding import loan_fail
-from peerfund.notify.services import notify
 
 
 def disbursement_request(*, staff, loan: Loan) -> DisbursementRequest:
@@ -85,42 +82,17 @@ def _disburse(loan: Loan, *, actor) -> None:
         )
     Bid.objects.filter(pk__in=[bid.pk for bid in bids]).update(status=Bid.Status.DISBURSED)
     transition(loan, Loan.Status.DISBURSED, actor=actor)
-    notify(user=loan.borrower, event="loan.disbursed_borrower", context={
-        "amount": format_fen(loan.amount_fen), "fee": format_fen(sum(i.fee_fen for i in schedule)), "instalments": len(schedule),
-    })
+    loan_disbursed_notify(loan)
     for bid in bids:
-        notify(user=bid.investor, event="loan.disbursed_investor", context={"amount": format_fen(bid.amount_fen), "loan": loan.title})
         invitation_reward_if_due(invitee=bid.investor)
 
 
-def _party(user) -> str:
-    identity = verified_identity(user)
-    if identity is None:
-        return mask_name(user.display_name or user.username)
-    return f"{mask_name(identity.real_name)}（{mask_id_number(identity.id_number)}）"
-
-
 def contracts_issue(*, loan: Loan) -> int:
-    """One signed contract per investment; idempotent, so it can be re-run."""
+    """One signed contract per investment (contracts.documents: the clauses); idempotent,
+    so it can be re-run."""
     issued = 0
     for investment in Investment.objects.filter(loan=loan, contract__isnull=True).select_related("investor", "loan__borrower", "loan__product"):
-        receivables = investment.receivables.order_by("number")
-        contract = contract_issue(
-            ref=f"investment:{investment.pk}",
-            title="借款合同 Loan contract",
-            number=f"PF-{loan.pk:06d}-{investment.pk:06d}",
-            lines=[
-                f"出借人 Lender: {_party(investment.investor)}",
-                f"借款人 Borrower: {_party(loan.borrower)}",
-                f"借款金额 Amount lent: {format_fen(investment.principal_fen)} / 标的 Loan: {loan.title} ({format_fen(loan.amount_fen)})",
-                f"年化利率 Annual rate: {loan.annual_rate * 100:.2f}%   期限 Term: {loan.months} 个月   还款方式 Method: {loan.product.get_method_display()}",
-                "本平台为信息中介，不提供担保，不承诺保本保息。The platform is an information intermediary and guarantees neither principal nor interest.",
-                "资金由存管银行存管。Funds are held by the custodian bank.",
-            ],
-            table=[("期数 No.", "到期日 Due", "本金 Principal", "利息 Interest")]
-            + [(str(r.number), r.due_date.isoformat(), format_fen(r.principal_fen), format_fen(r.interest_fen)) for r in receivables],
-            signers=[f"user:{investment.investor_id}", f"user:{loan.borrower_id}", "platform"],
-        )
+        contract = loan_contract_issue(investment=investment)
         Investment.objects.filter(pk=investment.pk).update(contract=contract)
         issued += 1
     return issued

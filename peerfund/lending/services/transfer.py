@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from peerfund.accounts.errors import AccountError
 from peerfund.accounts.services.risk import user_risk_level
 from peerfund.accounts.services.security import user_assert_can_move_money
-from peerfund.contracts.services import contract_issue
+from peerfund.contracts.documents import transfer_contract_issue
 from peerfund.core import clock
 from peerfund.core.audit import audit_record
 from peerfund.core.errors import Conflict, NotFound
@@ -31,6 +31,7 @@ from peerfund.core.transitions import transition
 from peerfund.custody.services import custody_move
 from peerfund.ledger import services as ledger
 from peerfund.ledger.chart import AccountKind, EntryKind
+from peerfund.legal.services import Action, consent_require
 from peerfund.lending.models import RISK_LEVELS, ClaimListing, ClaimPurchase, Investment, Loan, Receivable, RepaymentInstalment
 from peerfund.lending.schedules import Instalment, split_among_investors
 from peerfund.lending.services.repayment import period_starts
@@ -176,10 +177,12 @@ def _purchase_replayed(buyer, key: str, listing_id: int, principal_fen: int) -> 
 
 
 def claim_buy(*, buyer, listing_id: int, principal_fen: int, trade_password: str, key: str) -> ClaimPurchase:
-    """Buy `principal_fen` of a listed claim. Idempotent on (buyer, key)."""
+    """Buy `principal_fen` of a listed claim. Idempotent on (buyer, key). The buyer must
+    have accepted the risk disclosure and lending service agreement in force."""
     existing = _purchase_replayed(buyer, key, listing_id, principal_fen)
     if existing is not None:
         return existing
+    consent_require(user=buyer, action=Action.CLAIM_PURCHASE)
     loan_id = ClaimListing.objects.filter(pk=listing_id).values_list("investment__loan_id", flat=True).first()
     if loan_id is None:
         raise NotFound(_("No such claim."), "not_found")
@@ -243,22 +246,8 @@ def claim_buy(*, buyer, listing_id: int, principal_fen: int, trade_password: str
 
 
 def _transfer_contract(purchase: ClaimPurchase) -> None:
-    listing, loan = purchase.listing, purchase.listing.investment.loan
-    contract = contract_issue(
-        ref=f"claim-purchase:{purchase.pk}",
-        title="债权转让协议 Claim transfer agreement",
-        number=f"PF-T-{loan.pk:06d}-{purchase.pk:06d}",
-        lines=[
-            f"转让人 Seller: user {listing.seller_id}   受让人 Buyer: user {purchase.buyer_id}",
-            f"标的 Loan: {loan.title}   转让本金 Principal: {format_fen(purchase.principal_fen)}",
-            f"转让价格 Price: {format_fen(purchase.price_fen)}   手续费 Fee (seller): {format_fen(purchase.fee_fen)}   折让 Discount: {listing.discount_rate * 100:.2f}%",
-            "自转让日起，该部分债权的未到期回款归受让人所有。From the transfer date, the claim's future receivables belong to the buyer.",
-        ],
-        table=[("期数 No.", "到期日 Due", "本金 Principal", "利息 Interest")]
-        + [(str(r.number), r.due_date.isoformat(), format_fen(r.principal_fen), format_fen(r.interest_fen)) for r in purchase.investment.receivables.order_by("number")],
-        signers=[f"user:{listing.seller_id}", f"user:{purchase.buyer_id}", "platform"],
-    )
-    ClaimPurchase.objects.filter(pk=purchase.pk).update(contract=contract)
+    """The claim transfer agreement with its clauses (contracts.documents), signed and chained."""
+    ClaimPurchase.objects.filter(pk=purchase.pk).update(contract=transfer_contract_issue(purchase=purchase))
 
 
 def claims_expire(*, on: dt.date) -> int:
