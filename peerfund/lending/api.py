@@ -18,6 +18,8 @@ from peerfund.core.errors import NotFound
 from peerfund.core.idempotency import idempotent
 from peerfund.core.masking import mask_name
 from peerfund.core.schemas import Id, InputSchema, InvalidInput, Page, QueryFen, QueryRate, Rate, StrictFen, StrictId
+from peerfund.disclosure.api import BorrowerDisclosureOut
+from peerfund.disclosure.borrower import borrower_disclosure
 from peerfund.lending import cost
 from peerfund.lending.models import Bid, Investment, Loan, LoanApplication, LoanProduct
 from peerfund.lending.selectors import HallFilters, bids_of, bids_public, due_now, hall_page, loan_get_public, loan_schedule
@@ -95,6 +97,7 @@ class LoanDetailOut(LoanOut):
     service_fee_rate: str = Field(description="the service fee over the whole loan as a share of the principal, charged in equal parts with the instalments")
     schedule: list[InstalmentOut]
     bids: list[BidPublicOut]
+    borrower_disclosure: BorrowerDisclosureOut = Field(description="the borrower as the disclosure guideline asks, masked")
 
 
 @router.get("/{int:loan_id}", response=LoanDetailOut, summary="One loan: plan and bids (names masked)", auth=None)
@@ -108,6 +111,7 @@ def loan_detail(request, loan_id: Id):
         schedule=[InstalmentOut(number=i.number, due_date=i.due_date.isoformat(), principal_fen=i.principal_fen, interest_fen=i.interest_fen, fee_fen=i.fee_fen)
                   for i in loan_schedule(loan)],
         bids=[BidPublicOut(investor=b["investor"], amount_fen=b["amount_fen"], auto=b["auto"]) for b in bids_public(loan)],
+        borrower_disclosure=borrower_disclosure(loan),
     )
 
 
