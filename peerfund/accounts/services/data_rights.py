@@ -27,6 +27,7 @@ from peerfund.core import clock
 from peerfund.core.audit import audit_record
 from peerfund.core.errors import Conflict
 from peerfund.core.masking import mask_id_number, mask_name
+from peerfund.notify.services import notify
 
 # A data download shows the verified name and ID number in full only within this
 # many minutes of the user re-entering their login password.
@@ -384,6 +385,7 @@ def account_close(*, user: User, password: str, trade_password: str = "", ip_add
                      data={"purge_after_days": settings.PEERFUND_PERSONAL_DATA_RETENTION_DAYS})
         for session in UserSession.objects.filter(user=user):
             session.end()
+        notify(user=user, event="account.closed", context={"retention_days": settings.PEERFUND_PERSONAL_DATA_RETENTION_DAYS})
     return user
 
 
