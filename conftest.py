@@ -4,6 +4,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -31,6 +32,11 @@ def _sandbox_reset(settings):
     settings.PEERFUND_CUSTODIAN = "inprocess"
     # A clock moved by the previous test was rolled back with its transaction.
     clock.forget_offset()
+    # The process's memory cache outlives a test's transaction: without this, rate
+    # limits spent by an earlier test (SMS codes to the same number at sign-up) refuse
+    # a later one. A shared Redis cache is left alone.
+    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+        cache.clear()
     yield
     clock.forget_offset()
 

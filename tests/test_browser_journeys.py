@@ -6,6 +6,7 @@ import pytest
 
 from peerfund.core import clock
 from peerfund.sandbox.models import OutboundMessage
+from peerfund.tests_support.consent import publish_version_1
 from peerfund.tests_support.people import TRADE_PASSWORD, card_number
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,18 +24,22 @@ def _sms_code(phone: str) -> str:
     return re.search(r"(?<!\d)(\d{6})(?!\d)", sms.body).group(1)
 
 
-def _fill_and_submit(page, fields: dict, button: str = "main button[type=submit]"):
+def _fill_and_submit(page, fields: dict, button: str = "main button[type=submit]", check: tuple = ()):
     for selector, value in fields.items():
         page.fill(selector, value)
+    for selector in check:
+        page.check(selector)
     with page.expect_navigation():
         page.click(button)
 
 
 def test_register_verify_bind_assess_deposit_withdraw(page, platform_open):
     clock.travel_to(dt.date(2026, 3, 2))
-    # Register with a mobile number and the SMS code.
+    publish_version_1()  # the flushed database lost the published agreements
+    # Register with a mobile number and the SMS code, accepting the agreements.
     page.goto("/accounts/signup/")
-    _fill_and_submit(page, {"#id_phone": "139 1234 5678", "#id_password1": "Sup3r-secret-pw", "#id_password2": "Sup3r-secret-pw"})
+    _fill_and_submit(page, {"#id_phone": "139 1234 5678", "#id_password1": "Sup3r-secret-pw", "#id_password2": "Sup3r-secret-pw"},
+                     check=("#id_agree",))
     page.fill("#id_code", _sms_code("+8613912345678"))
     with page.expect_navigation():
         page.click("main button[type=submit]")

@@ -1,17 +1,24 @@
-"""The lending journey in a real browser: a borrower applies, two staff review, the loan
-lists and fills (one investor by auto-invest), two staff approve the disbursement, and
-lender and borrower find the contract and the schedules. The books are checked after
-the test like after every test (ledger invariants and the custodian)."""
+"""The lending journey in a real browser: a borrower accepts the application's
+documents, sees the all-in cost before applying, two staff review, the loan lists and
+fills (one investor by auto-invest), two staff approve the disbursement, and lender and
+borrower find the contract and the schedules (interest and service fee apart). The
+books are checked after the test like after every test (ledger invariants and the
+custodian)."""
 import re
 from decimal import Decimal
 
 import pytest
 
-from peerfund.lending.models import Loan, LoanProduct
+from peerfund.core.money import format_fen
+from peerfund.ledger.selectors import user_balances
+from peerfund.lending.cost import quote
+from peerfund.lending.forms import ApplicationForm
+from peerfund.lending.models import Loan, LoanProduct, RepaymentInstalment
 from peerfund.lending.schedules import Method
 from peerfund.lending.services.auto_invest import auto_invest_rule_save
-from peerfund.risk.features import FEATURES
+from peerfund.risk.features import QUESTIONS
 from peerfund.tests_support.applications import GOOD
+from peerfund.tests_support.consent import publish_version_1
 from peerfund.tests_support.money import committing, pay_deposit
 from peerfund.tests_support.people import TRADE_PASSWORD, onboard
 from tests.browser import browser_login
@@ -25,10 +32,12 @@ def cast(make_user, active_model, staff_with, settings):
 
     settings.PEERFUND_COOLING_OFF_DAYS = 0
     platform_accounts_open()
+    publish_version_1()  # the flushed database lost the published legal documents
     people = {}
     for index, name in enumerate(["borrower", "lender1", "lender2", "lender3"]):
         user = make_user(username=name)
-        onboard(user, identity=[3, 0, 1, 2][index])
+        # The borrower accepts the application's documents on the consent page, in the browser.
+        onboard(user, identity=[3, 0, 1, 2][index], accept=name != "borrower")
         people[name] = user
     for name in ("lender1", "lender2", "lender3"):
         pay_deposit(people[name], 200_000, committing, key=f"seed-{name}")
@@ -47,23 +56,35 @@ def cast(make_user, active_model, staff_with, settings):
 
 
 def test_apply_review_list_bid_disburse_and_find_the_contract(page, live_server, cast, tmp_path):
-    # The borrower applies, with an ID document.
+    # The borrower applies, with an ID document: first the consent page asks for the
+    # credit-report authorisation and the lending service agreement.
     document = tmp_path / "id.pdf"
     document.write_bytes(b"%PDF-1.4\n% e2e\n")
     browser_login(page, live_server.url, "borrower")
     page.goto(f"{live_server.url}/loans/apply/")
-    page.select_option("#id_product", label="E2E 工薪贷")
+    assert "/legal/accept/" in page.url
+    assert page.is_visible("[data-testid=consent-doc-credit_authorisation]") and page.is_visible("[data-testid=consent-doc-lending_service]")
+    page.check("#id_agree")
+    with page.expect_navigation():
+        page.click("[data-testid=consent-submit]")
+    assert page.url.endswith("/loans/apply/")
+    product = LoanProduct.objects.get(name="E2E 工薪贷")
+    page.select_option("#id_product", label=product.name)
     page.fill("#id_amount", "1,000")
     page.fill("#id_months", "6")
-    page.fill("#id_purpose", "端到端测试借款")
-    for feature in FEATURES:
-        if feature.name in ("credit_amount", "duration_in_month"):
-            continue
-        selector = f"#id_attr_{feature.name}"
-        if feature.numeric:
-            page.fill(selector, str(GOOD[feature.name]))
+    page.press("#id_months", "Tab")
+    # The live quote shows the all-in annual cost (at the product's highest rate) before submitting.
+    expected = quote(product, 100_000, 6)
+    page.wait_for_selector("[data-testid=quote-all-in]")
+    assert page.text_content("[data-testid=quote-all-in]").strip() == f"{(expected.all_in_apr * 100).quantize(Decimal('0.01'))}%"
+    assert expected.all_in_apr > Decimal("0.08")  # above the rate: the fee counts
+    for question in QUESTIONS:
+        selector = f"#id_{ApplicationForm.field_name(question.name)}"
+        answer = "no" if question.name == "student" else GOOD[question.name]
+        if question.numeric and not question.options:
+            page.fill(selector, str(answer))
         else:
-            page.select_option(selector, GOOD[feature.name])
+            page.select_option(selector, str(answer))
     page.set_input_files("#id_id", str(document))
     with page.expect_navigation():
         page.click("main button[type=submit]")
@@ -76,7 +97,8 @@ def test_apply_review_list_bid_disburse_and_find_the_contract(page, live_server,
         page.goto(f"{live_server.url}/backoffice/lending/applications/")
         with page.expect_navigation():
             page.click(f"[data-testid=application-queue] {button}")
-    loan = Loan.objects.get(title__startswith="端到端")
+    loan = Loan.objects.get(borrower=cast["borrower"])
+    assert loan.title == "二手车"  # the purpose chosen on the form
     assert loan.status == Loan.Status.LISTED and loan.left_fen == 70_000  # lender3's auto-invest took ¥300
 
     # Two investors bid by hand and fill it.
@@ -117,3 +139,7 @@ def test_apply_review_list_bid_disburse_and_find_the_contract(page, live_server,
     page.goto(f"{live_server.url}/loans/my-loans/")
     plan = page.text_content("[data-testid=my-loan]")
     assert len(re.findall(r"\d{4}-\d{2}-\d{2}", plan)) == 6
+    assert user_balances(cast["borrower"])["user_available"] == 100_000  # the whole loan, no fee taken from it
+    fees = [cell.strip() for cell in page.locator("[data-testid=instalment-fee]").all_text_contents()]
+    instalments = RepaymentInstalment.objects.filter(loan=loan).order_by("number")
+    assert fees == [format_fen(i.fee_fen) for i in instalments] and all(i.fee_fen > 0 for i in instalments)

@@ -15,8 +15,9 @@ def card_number(bin_: str = "622202", serial: int = 1) -> str:
     return body + luhn.calc_check_digit(body)
 
 
-def onboard(user, *, identity: int = 0, card_serial: int | None = None, risk_answers: int = 2):
-    """Returns the user's default card."""
+def onboard(user, *, identity: int = 0, card_serial: int | None = None, risk_answers: int = 2, accept: bool = True):
+    """Returns the user's default card. `accept=False` leaves the legal documents
+    unaccepted, for a test that goes through the consent page as the user."""
     from peerfund.accounts.questionnaire import QUESTIONS
     from peerfund.accounts.services.cards import card_bind
     from peerfund.accounts.services.identity import verification_submit_person
@@ -28,7 +29,8 @@ def onboard(user, *, identity: int = 0, card_serial: int | None = None, risk_ans
     card = card_bind(user=user, card_number=card_number(serial=card_serial or 1000 + identity), holder_name=name)
     trade_password_set(user=user, new=TRADE_PASSWORD)
     assessment_submit(user=user, answers={q.key: risk_answers for q in QUESTIONS})
-    accept_all(user)
+    if accept:
+        accept_all(user)
     user.refresh_from_db()
     return card
 

@@ -25,7 +25,7 @@ def _last_code(phone: str) -> str:
 
 
 def sign_up(client: Client, phone: str = "13912345678", password: str = "Sup3r-secret-pw") -> User:
-    response = client.post("/accounts/signup/", {"phone": phone, "password1": password, "password2": password})
+    response = client.post("/accounts/signup/", {"phone": phone, "password1": password, "password2": password, "agree": "on"})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert response["Location"] == "/accounts/phone/verify/"
     confirm = client.post("/accounts/phone/verify/", {"code": _last_code("+86" + phone)})
@@ -40,14 +40,14 @@ def test_sign_up_with_a_mobile_number_and_sms_code(client, db):
 
 
 def test_an_invalid_mobile_number_is_a_field_error(client, db):
-    response = client.post("/accounts/signup/", {"phone": "12345", "password1": "Sup3r-secret-pw", "password2": "Sup3r-secret-pw"})
+    response = client.post("/accounts/signup/", {"phone": "12345", "password1": "Sup3r-secret-pw", "password2": "Sup3r-secret-pw", "agree": "on"})
     assert response.status_code == 200
     assert 'data-testid="phone-error"' in response.content.decode()
     assert not User.objects.exists()
 
 
 def test_a_wrong_sms_code_does_not_verify(client, db):
-    client.post("/accounts/signup/", {"phone": "13912345000", "password1": "Sup3r-secret-pw", "password2": "Sup3r-secret-pw"})
+    client.post("/accounts/signup/", {"phone": "13912345000", "password1": "Sup3r-secret-pw", "password2": "Sup3r-secret-pw", "agree": "on"})
     response = client.post("/accounts/phone/verify/", {"code": "000000"})
     assert response.status_code == 200
     assert not User.objects.filter(phone_verified=True).exists()
@@ -101,7 +101,7 @@ def test_sessions_page_lists_sessions_and_two_factor_is_offered(client, owner):
 
 def test_guessing_the_sms_code_is_cut_off(client, db, settings):
     """Three wrong codes end the verification: a guesser cannot try the 10^6 codes."""
-    client.post("/accounts/signup/", {"phone": "13912347777", "password1": "Sup3r-secret-pw", "password2": "Sup3r-secret-pw"})
+    client.post("/accounts/signup/", {"phone": "13912347777", "password1": "Sup3r-secret-pw", "password2": "Sup3r-secret-pw", "agree": "on"})
     code = _last_code("+8613912347777")
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(settings.ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS):

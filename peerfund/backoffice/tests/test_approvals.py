@@ -59,16 +59,17 @@ def test_rejected_requests_change_nothing_and_roles_are_enforced(pair, staff_wit
 
 def test_fee_changes_need_a_second_person(pair, db):
     maker, checker = pair
-    product = LoanProduct.objects.create(name="p", min_amount_fen=1, max_amount_fen=10, terms_months=[3], method=Method.EQUAL_INSTALMENT,
-                                         rate_min=Decimal("0.05"), rate_max=Decimal("0.1"), service_fee_rate=Decimal("0.02"), max_per_investor_fen=10)
+    # A lawful product (all-in cost well under the legal ceiling before and after the change).
+    product = LoanProduct.objects.create(name="p", min_amount_fen=1, max_amount_fen=10, terms_months=[12], method=Method.EQUAL_INSTALMENT,
+                                         rate_min=Decimal("0.05"), rate_max=Decimal("0.06"), service_fee_rate=Decimal("0.002"), max_per_investor_fen=10)
     with pytest.raises(ApplicationError):
         approval_request(staff=maker, kind=Kind.PRODUCT_FEE, target_id=product.pk, reason="r", payload={"service_fee_rate": "0.9"})
-    request = approval_request(staff=maker, kind=Kind.PRODUCT_FEE, target_id=product.pk, reason="pricing review", payload={"service_fee_rate": "0.03"})
+    request = approval_request(staff=maker, kind=Kind.PRODUCT_FEE, target_id=product.pk, reason="pricing review", payload={"service_fee_rate": "0.005"})
     product.refresh_from_db()
-    assert product.service_fee_rate == Decimal("0.02")
+    assert product.service_fee_rate == Decimal("0.002")
     decided = approval_decide(staff=checker, request=request, approve=True)
     product.refresh_from_db()
-    assert product.service_fee_rate == Decimal("0.03") and decided.result == "service_fee_rate=0.03"
+    assert product.service_fee_rate == Decimal("0.005") and decided.result == "service_fee_rate=0.005"
 
 
 def test_the_approvals_page_lets_the_checker_approve_not_the_maker(pair, funded, django_capture_on_commit_callbacks):

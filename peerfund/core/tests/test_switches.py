@@ -186,7 +186,7 @@ def test_a_paused_sign_up_shows_the_reason_and_creates_no_account(client, maker,
     _set(Operation.SIGNUPS, maker, checker, pause=True, reason="batch registration attack")
     shown = client.get("/accounts/signup/")
     assert shown.status_code == 503 and "batch registration attack" in shown.content.decode()
-    posted = client.post("/accounts/signup/", {"phone": "13912345678", "password1": "Sup3r-secret-pw", "password2": "Sup3r-secret-pw"})
+    posted = client.post("/accounts/signup/", {"phone": "13912345678", "password1": "Sup3r-secret-pw", "password2": "Sup3r-secret-pw", "agree": "on"})
     assert posted.status_code == 503 and "batch registration attack" in posted.content.decode()
     assert not User.objects.filter(phone_index=User._meta.get_field("phone_index").index_of("+8613912345678")).exists()
     _set(Operation.SIGNUPS, checker, maker, pause=False, reason="attack over")

@@ -25,7 +25,16 @@ from peerfund.tests_support.consent import accept_all
 from peerfund.tests_support.money import pay_deposit
 from peerfund.tests_support.people import TRADE_PASSWORD
 
-pytestmark = pytest.mark.urls("peerfund.legal.tests.urls")
+
+@pytest.fixture
+def investor(platform, make_user):
+    """An onboarded investor who has not yet accepted any legal document (the shared
+    fixture's investor accepted them all, as one who already bid would have)."""
+    from peerfund.tests_support.people import onboard
+
+    user = make_user(username="investor")
+    user.card = onboard(user, identity=0, accept=False)
+    return user
 
 
 def _new_version(staff_with, kind: str):

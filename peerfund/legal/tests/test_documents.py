@@ -14,8 +14,6 @@ from peerfund.legal.services import (
     published,
 )
 
-pytestmark = pytest.mark.urls("peerfund.legal.tests.urls")
-
 
 @pytest.mark.django_db
 def test_every_document_is_published_at_version_1_with_the_hash_of_its_text():
