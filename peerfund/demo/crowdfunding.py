@@ -2,7 +2,8 @@
 刘洋 runs a coffee-machine project that is funded (first payout made, rewards
 shipped, one backer complaining); 陈静 a picture book that fails and releases its
 pledges, a desk lamp funding now (questions answered, an update, visits) and a
-project waiting for review; 张敏 a school-library project funding now. (陈静 gets no payout: her overdue loan stays overdue.) Everything goes through the services real users call."""
+project waiting for review; 示范公益基金会, a verified charity organisation (the only
+kind of owner the 公益 categories take), a school-library project funding now. (陈静 gets no payout: her overdue loan stays overdue.) Everything goes through the services real users call."""
 import io
 import random
 
@@ -48,7 +49,7 @@ def _cover(colour: tuple[int, int, int], title: str) -> SimpleUploadedFile:
 def _categories() -> dict[str, Category]:
     found = {}
     for position, (top_name, children) in enumerate(CATEGORIES.items()):
-        top = Category.objects.create(name=top_name, position=position)
+        top = Category.objects.create(name=top_name, position=position, charity=top_name == "公益")  # 公益: charity organisations only
         for child_position, name in enumerate(children):
             found[name] = Category.objects.create(name=name, parent=top, position=child_position)
     Category.objects.create(name="彩票竞猜", parent=Category.objects.get(name="公益"), banned=True, position=9)
@@ -130,7 +131,7 @@ class CrowdfundingDemo:
             comment_post(author=users["wangwei"], project=lamp, body="期待，已支持！")
         if offset == 6:
             self.projects["school"] = school = _project(
-                users["zhangmin"], users["ops"], title="山区小学图书角", summary="为 12 所山区小学建图书角", category=self.categories["助学"],
+                users["gongyi"], users["ops"], title="山区小学图书角", summary="为 12 所山区小学建图书角", category=self.categories["助学"],
                 goal_fen=2_000_000, days=25, colour=(200, 120, 40),
                 story="<p>每个图书角 300 本书、一个书架，由当地老师管理，每学期公开借阅数据。</p>",
                 tiers=[("感谢明信片", 5_000, None, 2), ("捐建一个书架（铭牌致谢）", 100_000, 12, 3)],

@@ -56,6 +56,10 @@ class DemoPerson:
     role: str
     # Index into the sandbox's test identities, for people who verify.
     identity: int | None = None
+    # The risk questionnaire's answer to every question (default: by serial).
+    risk_answer: int | None = None
+    # Accepted only the sign-up documents, so the first bid goes through the consent page.
+    signup_only: bool = False
 
 
 _IDS = list(TEST_PERSONS.items())
@@ -75,6 +79,8 @@ PEOPLE = [
     DemoPerson("chenjing", "陈静", "13800000005", "project owner", identity=4),
     DemoPerson("shifan", "北京示范科技", "13800000006", "enterprise, under review"),
     DemoPerson("zhaolei", "赵磊", "13800000007", "borrower, written off", identity=5),
+    DemoPerson("xinshou", "周晓新", "13800000008", "new investor, first bid asks for consent", identity=8, risk_answer=3, signup_only=True),
+    DemoPerson("gongyi", "示范公益基金会", "13800000009", "charity organisation (公益 projects)"),
 ]
 STAFF_ROLES = {"admin", "operations", "risk", "finance", "customer_service", "compliance", "auditor", "collection"}
 INVESTORS = ("lina", "wangwei", "zhangmin")
@@ -104,7 +110,33 @@ def _onboard(user: User, person: DemoPerson, serial: int) -> None:
     body = f"622202{880000 + serial:012d}"
     card_bind(user=user, card_number=body + luhn.calc_check_digit(body), holder_name=name)
     trade_password_set(user=user, new=DEMO_TRADE_PASSWORD)
-    assessment_submit(user=user, answers={q.key: (serial % 3) + 1 for q in QUESTIONS})
+    assessment_submit(user=user, answers={q.key: person.risk_answer or (serial % 3) + 1 for q in QUESTIONS})
+
+
+def _accept_documents(user: User, person: DemoPerson) -> None:
+    """What the person accepted on the pages: the sign-up documents, and (for everyone
+    who has since bid, applied or pledged) the rest, when first asked."""
+    from peerfund.legal.models import DocumentKind
+    from peerfund.legal.services import consent_record, published
+
+    kinds = (DocumentKind.USER_AGREEMENT, DocumentKind.PRIVACY_POLICY) if person.signup_only else None
+    consent_record(user=user, versions=list(published(kinds)), ip="127.0.0.1", user_agent="PeerFund demo", action="demo")
+
+
+def _legal_documents_in_force() -> None:
+    """Version 1 of every legal document, in force since the platform opened (the
+    history's first day): published by the migration, again if a test flushed it."""
+    import importlib
+
+    from django.apps import apps
+
+    from peerfund.legal.models import DocumentVersion
+
+    migration = importlib.import_module("peerfund.legal.migrations.0002_publish_version_1")
+    migration.publish(apps, None)
+    opened = clock.now()
+    DocumentVersion.objects.filter(number=1, status=DocumentVersion.Status.PUBLISHED, acceptances__isnull=True).update(
+        submitted_at=opened, published_at=opened)
 
 
 def _create_people() -> dict[str, User]:
@@ -120,6 +152,8 @@ def _create_people() -> dict[str, User]:
         )
         if person.role in STAFF_ROLES:
             staff_with_role(user, person.role)
+        else:
+            _accept_documents(user, person)
         if person.identity is not None:
             _onboard(user, person, serial)
         users[person.username] = user
@@ -132,7 +166,25 @@ def _create_people() -> dict[str, User]:
         legal_rep_name="刘洋",
         legal_rep_id=_IDS[3][0],
     )
+    _charity_organisation(users)
     return users
+
+
+CHARITY_CODE = "531100005000012347"
+
+
+def _charity_organisation(users: dict[str, User]) -> None:
+    """示范公益基金会: an enterprise verified as a charity organisation (its charity
+    registration number checked with the business licence), the only kind of owner a
+    公益 project may have."""
+    from peerfund.accounts.services.identity import verification_review
+
+    verification = verification_submit_enterprise(
+        user=users["gongyi"], company_name="北京示范公益基金会", credit_code=CHARITY_CODE, legal_rep_name="李娜",
+        legal_rep_id=_IDS[0][0], charity_registration_no=CHARITY_CODE,
+    )
+    verification_review(staff=users["risk"], verification=verification, approve=True, reason="营业执照与慈善组织登记证书已核验")
+
 
 
 def _book(kind: str, legs: list, key: str, memo: str) -> None:
@@ -362,8 +414,10 @@ def _lending_market(users: dict[str, User], salary, business) -> None:
 
 
 def _applications_in_review(users: dict[str, User], salary, business) -> None:
-    """Two applications waiting in the back office: one for its first review, one
-    passed by `risk` and waiting for a second person's final review."""
+    """The back office's applications: 王伟's waiting for its first review, 刘洋's passed
+    by `risk` and waiting for a second person's final review, and two the pre-screen
+    declined for the borrower's history here — 陈静 (a loan overdue past its grace
+    days) and 赵磊 (a written-off loan not yet recovered)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from peerfund.lending.services.origination import application_review, application_submit
@@ -371,19 +425,52 @@ def _applications_in_review(users: dict[str, User], salary, business) -> None:
     def pdf(name: str):
         return SimpleUploadedFile(f"{name}.pdf", b"%PDF-1.4\n% PeerFund demo document\n")
 
+    # The form's questions (risk.features.QUESTIONS); amount, term, age and loans here
+    # are filled in by the platform.
     answers = {
         "status_of_existing_checking_account": "... >= 200 DM / salary assignments for at least 1 year", "credit_history": "existing credits paid back duly till now",
         "purpose": "business", "savings_account_and_bonds": "100 <= ... < 500 DM", "present_employment_since": "4 <= ... < 7 years",
         "installment_rate_in_percentage_of_disposable_income": 2, "other_debtors_or_guarantors": "none", "present_residence_since": 3,
-        "property": "real estate", "age_in_years": 35, "other_installment_plans": "none", "housing": "own",
-        "number_of_existing_credits_at_this_bank": 1, "job": "management/ self-employed/ highly qualified employee/ officer",
-        "number_of_people_being_liable_to_provide_maintenance_for": 1, "telephone": "yes, registered under the customers name",
+        "property": "real estate", "other_installment_plans": "none", "housing": "own",
+        "job": "management/ self-employed/ highly qualified employee/ officer",
+        "number_of_people_being_liable_to_provide_maintenance_for": 1, "telephone": "yes, registered under the customers name", "student": "no",
     }
-    application_submit(borrower=users["chenjing"], product=business, amount_fen=3_000_000, months=12, purpose="新店装修", attributes=answers,
-                       documents={"id": pdf("id"), "licence": pdf("licence")})
+    application_submit(borrower=users["wangwei"], product=salary, amount_fen=500_000, months=12, purpose="在职进修学费",
+                       attributes={**answers, "purpose": "education"}, documents={"id": pdf("id"), "income": pdf("income")})
     passed = application_submit(borrower=users["liuyang"], product=salary, amount_fen=200_000, months=6, purpose="购买家电",
                                 attributes={**answers, "purpose": "domestic appliances"}, documents={"id": pdf("id"), "income": pdf("income")})
     application_review(staff=users["risk"], application=passed, approve=True, reason="income checked")
+    application_submit(borrower=users["chenjing"], product=business, amount_fen=3_000_000, months=12, purpose="新店装修", attributes=answers,
+                       documents={"id": pdf("id"), "licence": pdf("licence")})
+    application_submit(borrower=users["zhaolei"], product=salary, amount_fen=200_000, months=6, purpose="再买一辆二手车",
+                       attributes={**answers, "purpose": "car (used)", "job": "skilled employee / official"},
+                       documents={"id": pdf("id"), "income": pdf("income")})
+
+
+def _post_loan_checks(users: dict[str, User], performing, bad_debt) -> None:
+    """贷后信息 the risk team recorded, shown to each loan's investors: 刘洋's loan
+    went to the declared repairs and nothing changed; 赵磊 spent his on something else
+    and can no longer repay."""
+    from peerfund.disclosure.services.post_loan import post_loan_record
+
+    today = clock.business_date()
+    performing.refresh_from_db()
+    bad_debt.refresh_from_db()
+    post_loan_record(staff=users["risk"], loan=performing, checked_on=today - dt.timedelta(days=20), funds_used_as_declared=True,
+                     funds_note="装修合同与付款凭证已核对。", ability="unchanged", ability_note="工作与收入未变，按期还款。")
+    post_loan_record(staff=users["risk"], loan=bad_debt, checked_on=today - dt.timedelta(days=3), funds_used_as_declared=False,
+                     funds_note="借款未用于车辆维修，已用于个人消费。", ability="worsened", ability_note="借款人失业，无稳定收入。",
+                     overdue_note="已核销，催收中；已回收 ¥800.00。")
+
+
+def _related_party(users: dict[str, User]) -> None:
+    """刘洋 is disclosed as a related party of the platform, so his loans are counted
+    apart in the daily figures (what a superuser records in the admin, audited)."""
+    from peerfund.core.audit import audit_record
+    from peerfund.disclosure.models import RelatedParty
+
+    party = RelatedParty.objects.create(user=users["liuyang"], relation="平台股东的亲属", added_by=users["admin"])
+    audit_record(actor=users["admin"], action="admin.add", obj=party, reason=party.relation)
 
 
 def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print) -> dict[str, User]:
@@ -394,6 +481,7 @@ def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print)
         clock.travel_to(today - dt.timedelta(days=days + BAD_DEBT_LEAD_DAYS))
         platform_accounts_open()
         custody_platform_fund(amount_fen=MARKETING_BUDGET_FEN, key="demo-marketing-budget")
+        _legal_documents_in_force()
         users = _create_people()
         content_publish(users)
         products = _products()
@@ -423,6 +511,11 @@ def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print)
         _risk_history(users)
         _lending_market(users, *products)
         _claim_on_sale(users, seasoned[0])
+        _post_loan_checks(users, seasoned[0], bad_debt)
+        _related_party(users)
+        # 周晓新 has topped up but not yet bid: her first bid asks her to accept the
+        # risk disclosure and the lending service agreement.
+        _deposit(users["xinshou"], 1_000_000, "demo-xinshou-first-deposit")
         crowdfunding.finish()
         # One large withdrawal waits in the finance review queue.
         lina = users["lina"]

@@ -19,12 +19,16 @@ TEST_PERSONS = {
     "420106199506304427": "孙丽",
     # Born 2010: under 18, refused by the platform's own age rule before any call.
     "110105201001010010": "钱小宝",
+    # The demo's new investor (on no blacklist), whose first bid asks for consent.
+    "330102199804201525": "周晓新",
 }
 # Test enterprises: credit code -> (company name, legal representative's ID number).
 TEST_ENTERPRISES = {
     "91110000MA01ABCD1M": ("北京示范科技有限公司", "330106198507153337"),
     "91310115MA1H7XYW49": ("上海样例贸易有限公司", "510107199108087744"),
     "91440300MA5EQ8RT27": ("深圳测试制造有限公司", "320102200001011115"),
+    # A charity organisation (慈善组织): a civil-affairs code, starting with 5.
+    "531100005000012347": ("北京示范公益基金会", "110101199003071233"),
 }
 
 
