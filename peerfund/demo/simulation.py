@@ -8,6 +8,13 @@ overdue with a collection task, a claim sold on, and one made before the history
 (`BAD_DEBT_LEAD_DAYS`) written off and partly recovered. Crowdfunding projects are
 funded, fail, ship rewards and take questions (demo/crowdfunding.py). Later
 capabilities add their own history here.
+
+Issue 17 (lawful and truthful lending) shows in it: borrowers receive the whole
+principal and pay the service fee with their instalments; everyone who bid, applied or
+pledged accepted the legal documents in force, except 周晓新, whose first bid goes
+through the consent page; 陈静 and 赵磊 apply again and are declined for their history
+here; the risk team records post-loan information; 刘洋 is a disclosed related party;
+the 公益 category belongs to a verified charity organisation.
 """
 
 import datetime as dt
@@ -464,8 +471,9 @@ def _post_loan_checks(users: dict[str, User], performing, bad_debt) -> None:
 
 
 def _related_party(users: dict[str, User]) -> None:
-    """刘洋 is disclosed as a related party of the platform, so his loans are counted
-    apart in the daily figures (what a superuser records in the admin, audited)."""
+    """刘洋 is disclosed as a related party of the platform from the start, so his loans
+    are counted apart in the daily figures (what a superuser records in the admin,
+    audited)."""
     from peerfund.core.audit import audit_record
     from peerfund.disclosure.models import RelatedParty
 
@@ -483,6 +491,7 @@ def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print)
         custody_platform_fund(amount_fen=MARKETING_BUDGET_FEN, key="demo-marketing-budget")
         _legal_documents_in_force()
         users = _create_people()
+        _related_party(users)
         content_publish(users)
         products = _products()
         bad_debt = _bad_debt_loan(users, products[0])
@@ -512,7 +521,6 @@ def demo_load(*, days: int = HISTORY_DAYS, seed: int = 20261124, progress=print)
         _lending_market(users, *products)
         _claim_on_sale(users, seasoned[0])
         _post_loan_checks(users, seasoned[0], bad_debt)
-        _related_party(users)
         # 周晓新 has topped up but not yet bid: her first bid asks her to accept the
         # risk disclosure and the lending service agreement.
         _deposit(users["xinshou"], 1_000_000, "demo-xinshou-first-deposit")

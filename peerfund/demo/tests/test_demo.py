@@ -128,6 +128,12 @@ def _issue_17_done():
         entry = Entry.objects.get(kind="loan_disburse", ref=f"loan:{loan.pk}")
         credits = [p for p in entry.postings.select_related("account") if p.amount_fen > 0]
         assert [(p.account.owner_id, p.account.kind, p.amount_fen) for p in credits] == [(loan.borrower_id, "user_available", loan.amount_fen)], loan.title
+    # 刘洋 repays on time, the service fee with each instalment, to the platform's fee account
+    performing = Loan.objects.get(title="家装分期(还款中)")
+    paid = performing.instalments.filter(status="paid")
+    assert paid.exists() and not performing.instalments.filter(status="overdue").exists()
+    assert all(i.fee_paid_fen == i.fee_fen > 0 for i in paid)
+    assert Entry.objects.filter(kind="loan_service_fee", ref=f"loan:{performing.pk}").count() >= paid.count()
     # every open loan's detail shows an all-in annual cost at least its rate
     api = Client()
     open_loans = Loan.objects.filter(status__in=("listed", "full", "disbursed"))
