@@ -21,6 +21,8 @@ TEST_PERSONS = {
     "110105201001010010": "钱小宝",
     # The demo's new investor (on no blacklist), whose first bid asks for consent.
     "330102199804201525": "周晓新",
+    # Used by nobody: free for a newcomer signing up on the demo (docs/user-centre.md).
+    "110108199605121011": "吴晓明",
 }
 # Test enterprises: credit code -> (company name, legal representative's ID number).
 TEST_ENTERPRISES = {
