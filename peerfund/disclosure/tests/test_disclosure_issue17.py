@@ -97,9 +97,9 @@ def test_concentration_and_related_party_loans(list_loan, make_user, staff):
 
 def test_age_band_is_a_decade_never_the_age():
     on = dt.date(2026, 12, 7)
-    assert str(age_band(dt.date(1990, 12, 8), on)) == "30–39 years"  # 35 the day before the birthday
-    assert str(age_band(dt.date(2008, 1, 1), on)) == "18–19 years"
-    assert str(age_band(dt.date(1950, 1, 1), on)) == "60 and over"
+    assert str(age_band(dt.date(1990, 12, 8), on)) == "30–39 岁"  # 35 the day before the birthday
+    assert str(age_band(dt.date(2008, 1, 1), on)) == "18–19 岁"
+    assert str(age_band(dt.date(1950, 1, 1), on)) == "60 岁及以上"
 
 
 def test_the_borrower_panel_discloses_but_masks(full_loan, make_user):
@@ -177,7 +177,7 @@ def test_staff_record_post_loan_information_in_the_console(disbursed_loan, staff
     assert listing.status_code == 200 and disbursed_loan.title in listing.content.decode()
     bad = risk.post(f"/backoffice/post-loan/{disbursed_loan.pk}/", {"checked_on": clock.business_date().isoformat(), "funds_used_as_declared": "no",
                                                                      "ability": "unchanged"})
-    assert bad.status_code == 400 and "Say how the money was used" in bad.content.decode()
+    assert bad.status_code == 400 and "请说明实际用途" in bad.content.decode()  # the note is required
     done = risk.post(f"/backoffice/post-loan/{disbursed_loan.pk}/", {"checked_on": clock.business_date().isoformat(), "funds_used_as_declared": "yes",
                                                                       "ability": "unchanged", "overdue_note": "no arrears"})
     assert done.status_code == 302

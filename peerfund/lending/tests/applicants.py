@@ -24,6 +24,18 @@ def consent_to_apply(user) -> None:
     consent_to_act(user, "apply")
 
 
+def lawful(product, **changes):
+    """The product priced inside the legal ceiling and the grade bands (5 %–8 %, a
+    0.5 % service fee, the default penalty), so that an approved application lists:
+    the shared fixture's 8 %–12 % with a 2 % fee is created directly and no
+    application's grade fits it."""
+    product.rate_min, product.rate_max, product.service_fee_rate = Decimal("0.05"), Decimal("0.08"), Decimal("0.005")
+    for name, value in changes.items():
+        setattr(product, name, value)
+    product.save()
+    return product
+
+
 def answers(**overrides) -> dict:
     """Every question of the application answered (a good applicant, not a student)."""
     values = {q.name: GOOD.get(q.name, "no") for q in QUESTIONS}

@@ -62,6 +62,7 @@ def test_a_written_off_loan_counts_its_unrecovered_principal(investor, big_produ
 @pytest.mark.parametrize(("amount_fen", "refused"), [(FIRM_CAP, False), (FIRM_CAP + 1, True)])
 def test_a_firm_may_borrow_up_to_1_000_000_yuan(make_user, big_product, amount_fen, refused):
     company = firm(make_user)
+    consent_to_apply(company)
     assert borrowing_cap_fen(company) == FIRM_CAP
     if not refused:
         application = apply(company, big_product, amount_fen)

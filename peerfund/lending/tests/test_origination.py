@@ -9,6 +9,7 @@ from peerfund.accounts.errors import AccountError
 from peerfund.core.errors import Forbidden
 from peerfund.lending.models import Loan, LoanApplication
 from peerfund.lending.services.origination import application_review, application_submit
+from peerfund.lending.tests.applicants import consent_to_apply, lawful
 from peerfund.notify.models import Message
 from peerfund.risk.features import DERIVED
 from peerfund.tests_support.applications import GOOD, WEAK
@@ -30,9 +31,7 @@ def attributes():
 
 @pytest.fixture
 def borrowing(product, active_model):
-    product.required_documents = ["id", "income"]
-    product.save()
-    return product
+    return lawful(product, required_documents=["id", "income"])
 
 
 def submit(borrower, product, attributes, amount=500_000, months=12, documents=None):
@@ -98,6 +97,7 @@ def test_bad_applications_are_refused_at_their_field(investor, borrowing, attrib
 
 
 def test_an_unverified_borrower_cannot_apply(owner, borrowing, attributes):
+    consent_to_apply(owner)  # the consent gate comes first; this is about the identity
     with pytest.raises(AccountError) as excinfo:
         submit(owner, borrowing, attributes)
     assert excinfo.value.code == "application.not_verified"

@@ -5,7 +5,7 @@ from django.test import Client
 from peerfund.core.audit import audit_trail
 from peerfund.lending.forms import ApplicationForm
 from peerfund.lending.models import LoanApplication
-from peerfund.lending.tests.applicants import consent_to_apply
+from peerfund.lending.tests.applicants import consent_to_apply, lawful
 from peerfund.risk.features import QUESTIONS
 from peerfund.tests_support.applications import GOOD
 
@@ -20,8 +20,7 @@ def form_data(product, **overrides):
 
 
 def test_apply_then_two_staff_review_and_list_it(client, investor, product, active_model, staff_with):
-    product.required_documents = ["id"]
-    product.save()
+    lawful(product, required_documents=["id"])
     client.force_login(investor)
     consent_to_apply(investor)
     bad = client.post("/loans/apply/", {**form_data(product), "id": SimpleUploadedFile("id.pdf", b"GIF89a not allowed")}).content.decode()

@@ -57,7 +57,8 @@ def test_reason_codes_are_the_costliest_attributes_and_stable(artefact):
 
 def test_grades_map_to_rates_and_limits():
     assert [grade_for(p) for p in (600, 560, 530, 510, 490, 400)] == ["A", "B", "C", "D", "E", "HR"]
-    assert grade_terms("A") == {"grade": "A", "min_score": 572, "rate_min": "0.0600", "rate_max": "0.0800", "limit_fen": 20_000_000}
+    # Rate bands inside the legal ceiling (settings.PEERFUND_GRADES).
+    assert grade_terms("A") == {"grade": "A", "min_score": 572, "rate_min": "0.0500", "rate_max": "0.0650", "limit_fen": 20_000_000}
     assert grade_terms("HR")["limit_fen"] == 0
 
 
