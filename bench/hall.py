@@ -44,7 +44,9 @@ def main() -> int:
 
     product = LoanProduct.objects.create(
         name="bench", min_amount_fen=10_000, max_amount_fen=10**9, terms_months=[3, 6, 12, 24], method=Method.EQUAL_INSTALMENT,
-        rate_min=Decimal("0.06"), rate_max=Decimal("0.18"), service_fee_rate=Decimal("0.02"), max_per_investor_fen=10**9,
+        # Lawful (4 × LPR = 12 %: rates to 8.3 % plus the default penalty, a 0.3 % fee):
+        # the hall computes each row's all-in cost as it would on the site.
+        rate_min=Decimal("0.05"), rate_max=Decimal("0.083"), service_fee_rate=Decimal("0.003"), max_per_investor_fen=10**9,
     )
     borrower = User.objects.create(username="bench-borrower")
     now = clock.now()
@@ -52,12 +54,12 @@ def main() -> int:
     Loan.objects.bulk_create(
         Loan(
             borrower=borrower, product=product, title=f"loan {i}", amount_fen=100_000 + (i % 50) * 10_000, left_fen=(i % 50) * 10_000 + 10_000,
-            months=[3, 6, 12, 24][i % 4], annual_rate=Decimal("0.06") + Decimal(i % 120) / 1000, grade=grades[i % 5],
+            months=[3, 6, 12, 24][i % 4], annual_rate=Decimal("0.05") + Decimal(i % 34) / 1000, grade=grades[i % 5],
             listed_at=now - dt.timedelta(minutes=i), deadline=now + dt.timedelta(days=7), status=Loan.Status.LISTED,
         )
         for i in range(LOANS)
     )
-    filters = HallFilters(rate_min=Decimal("0.09"), months_max=12, grades=("A", "B", "C"), sort="rate")
+    filters = HallFilters(rate_min=Decimal("0.07"), months_max=12, grades=("A", "B", "C"), sort="rate")
 
     def first_page():
         list(hall_page(filters, 1).object_list)

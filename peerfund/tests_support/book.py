@@ -5,7 +5,8 @@ loan-by-loan one does.
 
 Each loan has two open instalments (the first due on its day, the next 30 days
 later), `per_loan` investments by different investors, and their receivables. The
-people are verified with custody accounts; funding the borrowers is the caller's.
+people are verified with custody accounts; funding the borrowers is the caller's. The
+product is lawful (8 % plus the default penalty stays under the legal ceiling).
 """
 import datetime as dt
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from peerfund.lending.schedules import Method
 from peerfund.tests_support.people import verify_directly
 
 SHARE_FEN = 10_000  # each investor's principal in each instalment
-INTEREST_FEN = 83  # and interest
+INTEREST_FEN = 67  # and interest (8 % a year: 10,000 × 0.08 / 12)
 _BATCH = 20_000
 
 
@@ -38,7 +39,7 @@ def repaying_book(*, loans: int, per_loan: int, borrowers: int, investors: int, 
     platform_accounts_open()
     product = LoanProduct.objects.create(
         name=f"{prefix}book", min_amount_fen=10_000, max_amount_fen=10**10, terms_months=[12], method=Method.EQUAL_INSTALMENT,
-        rate_min=Decimal("0.1"), rate_max=Decimal("0.1"), service_fee_rate=Decimal("0"), max_per_investor_fen=10**10, required_risk_level="C1",
+        rate_min=Decimal("0.08"), rate_max=Decimal("0.08"), service_fee_rate=Decimal("0"), max_per_investor_fen=10**10, required_risk_level="C1",
     )
     lenders = [verify_directly(User.objects.create(username=f"{prefix}borrower{n}"), n) for n in range(borrowers)]
     holders = [verify_directly(User.objects.create(username=f"{prefix}investor{n}"), borrowers + n) for n in range(investors)]
@@ -47,7 +48,7 @@ def repaying_book(*, loans: int, per_loan: int, borrowers: int, investors: int, 
     for start in range(0, loans, _BATCH):
         made = Loan.objects.bulk_create(
             Loan(borrower=lenders[n % borrowers], product=product, title=f"{prefix}loan {n}", amount_fen=per_loan * SHARE_FEN * 12, left_fen=0,
-                 months=12, annual_rate=Decimal("0.1"), grade="A", status=Loan.Status.DISBURSED, listed_at=now, deadline=now)
+                 months=12, annual_rate=Decimal("0.08"), grade="A", status=Loan.Status.DISBURSED, listed_at=now, deadline=now)
             for n in range(start, min(start + _BATCH, loans))
         )
         loan_ids += [loan.pk for loan in made]
