@@ -358,14 +358,14 @@ PEERFUND_SCORE_SCALING = {
 # Grade bands: (grade, lowest score, annual rate range, credit limit in fen). The
 # default floors sit at probabilities of default of 5 %, 10 %, 20 %, 35 % and 50 %.
 # The rates stay below the legal ceiling (4 × LPR = 12 % with a 3.65 % penalty a year
-# leaves 8.35 %): riskier grades cannot be priced higher, so a product whose range
-# misses a grade's band declines it (application.no_rate).
+# leaves 8.35 %, the top of grade E): riskier grades cannot be priced higher, so a
+# product whose range misses a grade's band declines it (application.no_rate).
 PEERFUND_GRADES = [
     ("A", 572, "0.0500", "0.0650", 20_000_000),
     ("B", 551, "0.0650", "0.0750", 15_000_000),
     ("C", 527, "0.0750", "0.0800", 10_000_000),
-    ("D", 505, "0.0800", "0.0850", 5_000_000),
-    ("E", 487, "0.0850", "0.0900", 2_000_000),
+    ("D", 505, "0.0800", "0.0820", 5_000_000),
+    ("E", 487, "0.0820", "0.0835", 2_000_000),
     ("HR", None, None, None, 0),
 ]
 PEERFUND_MODEL_DIR = Path(env_str("PEERFUND_MODEL_DIR", str(VAR_DIR / "models")))
