@@ -60,6 +60,15 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_user_by_phone(self, phone: str):
         return user_find_by_phone(normalize_phone(phone))
 
+    def get_login_redirect_url(self, request):
+        """Staff work in the back office, so that is where they land; everyone else
+        keeps LOGIN_REDIRECT_URL. allauth only asks when there is no safe `next`."""
+        if request.user.is_staff:
+            from django.urls import reverse
+
+            return reverse("backoffice:index")
+        return super().get_login_redirect_url(request)
+
     def pre_login(self, request, user, **kwargs):
         """The login risk rules: a refused login is undone and answered with a page
         that does not say why (staff see the evaluation)."""

@@ -2,6 +2,7 @@ import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from peerfund.core.forms import BootstrapFormMixin, YuanField
 from peerfund.ledger.chart import EntryKind
@@ -25,6 +26,6 @@ class WithdrawForm(BootstrapFormMixin, forms.Form):
 
 
 class HistoryFilterForm(BootstrapFormMixin, forms.Form):
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=pgettext_lazy("date range", "From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("All"))] + list(EntryKind.choices))

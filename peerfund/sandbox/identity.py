@@ -22,7 +22,10 @@ TEST_PERSONS = {
     # The demo's new investor (on no blacklist), whose first bid asks for consent.
     "330102199804201525": "周晓新",
     # Used by nobody: free for a newcomer signing up on the demo (docs/user-centre.md).
-    "110108199605121011": "吴晓明",
+    # (Was 110108199605121011, whose check digit is wrong: it could never verify.)
+    "110108199605121036": "吴晓明",
+    "440106199308192026": "郑雨桐",
+    "320106198711021612": "黄子豪",
 }
 # Test enterprises: credit code -> (company name, legal representative's ID number).
 TEST_ENTERPRISES = {

@@ -78,6 +78,26 @@ def _refuse_if_taken(kind: str, field: str, value: str) -> None:
         )
 
 
+def _refuse_if_blacklisted(user: User, number: str) -> None:
+    """A listed person is stopped here, before the provider is paid for a check and
+    before a custody account is opened, rather than after at the first deposit. The
+    person is not told which list; staff see it in the audit log and the alerts."""
+    from peerfund.core.alerts import alert_raise
+    from peerfund.risk.blacklist import blacklist_hits
+
+    hits = blacklist_hits(id_number=number)
+    if not hits:
+        return
+    reasons = [f"{hit['source']}:{hit['kind']}: {hit['reason']}" for hit in hits]
+    audit_record(actor=user, action="identity.blacklisted", obj=user, reason="; ".join(reasons))
+    alert_raise(kind="risk.verification", message=f"Blacklisted identity refused at verification: {'; '.join(reasons)}", ref=f"user:{user.pk}")
+    raise AccountError(
+        _("We cannot verify this identity on the platform. If you think this is a mistake, contact customer service."),
+        "identity.blacklisted",
+        {"field": "id_number"},
+    )
+
+
 def _open_custody(user: User) -> str:
     from peerfund.custody.services import custody_account_open
 
@@ -89,6 +109,7 @@ def verification_submit_person(*, user: User, real_name: str, id_number: str) ->
     name = _clean_name(real_name)
     number, birth = _clean_id_number(id_number)
     _refuse_if_taken(Verification.Kind.PERSON, "id_index", number)
+    _refuse_if_blacklisted(user, number)
     result = identity_provider().check_person(name=name, id_number=number)
     status = Verification.Status.VERIFIED if result.ok else Verification.Status.REJECTED
     reason = "" if result.ok else str(PROVIDER_REASONS.get(result.code, result.code))

@@ -229,7 +229,7 @@ def test_personal_data_is_anonymised_after_the_retention_period_and_the_books_st
 def test_the_purge_keeps_the_ledger_check_clean(platform, make_user, settings):
     settings.PEERFUND_PERSONAL_DATA_RETENTION_DAYS = 1
     user = make_user(username="quiet")
-    onboard(user, identity=6)
+    onboard(user, identity=2)
     account_close(user=user, password=PASSWORD, trade_password=TRADE_PASSWORD)
     day = clock.business_date() + dt.timedelta(days=2)
     purge = step("accounts.personal_data_purge")

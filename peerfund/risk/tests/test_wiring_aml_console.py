@@ -67,9 +67,13 @@ def test_a_review_rule_sends_a_small_withdrawal_to_review(investor, django_captu
     assert (small.status, held.status) == (Withdrawal.Status.SUCCEEDED, Withdrawal.Status.REVIEWING)
 
 
-def test_a_blacklisted_person_is_refused_at_application(active_model, make_user, platform):
+def test_a_blacklisted_person_is_refused_at_application(active_model, make_user, platform, monkeypatch):
+    from peerfund.sandbox.blacklist import LISTED
+    from peerfund.tests_support.people import IDENTITIES
+
     listed = make_user(username="listed")
-    onboard(listed, identity=6)  # 孙丽: on the external provider's court list
+    onboard(listed, identity=2)  # a listed identity is refused at verification, so
+    monkeypatch.setitem(LISTED, ("id_number", IDENTITIES[2][0]), "court enforcement list")  # listed after
     assert credit_assess(user=listed, application=GOOD).outcome == "reject"
     clean = make_user(username="clean")
     onboard(clean, identity=0)
