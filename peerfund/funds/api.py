@@ -1,7 +1,7 @@
 """REST API of funds: deposits (through the payment page), withdrawals, the asset
 overview and the transaction history. Money calls need an Idempotency-Key."""
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.responses import Status
 
@@ -120,7 +120,8 @@ class OverviewOut(Schema):
     interest_to_collect_fen: int
     received_fen: int
     total_fen: int
-    xirr_realised: str | None
+    net_return: str | None = Field(description="net annualised return (docs/lending.md, Returns), e.g. \"8.30%\"; null with no holdings")
+    xirr_realised: str | None = Field(description="XIRR of holdings of 30 days or more; null when there are none")
     xirr_expected: str | None
 
 

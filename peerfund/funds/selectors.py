@@ -80,6 +80,7 @@ def asset_overview(user) -> dict:
         "principal_to_collect_fen": 0,
         "interest_to_collect_fen": 0,
         "received_fen": 0,
+        "net_return": None,
         "xirr_realised": None,
         "xirr_expected": None,
     }

@@ -50,6 +50,7 @@ def test_onboarding_and_money_through_the_api(make_user, platform, api_client_fo
 
     overview = client.get("/api/v1/funds/overview").json()
     assert overview["available_fen"] == 900_000
+    assert overview["net_return"] is None and overview["xirr_realised"] is None  # no holdings: no figure, never a degenerate one
     kinds = [row["entry_kind"] for row in client.get("/api/v1/funds/history").json()]
     assert kinds == ["withdrawal", "deposit"]
     assert [row["entry_kind"] for row in client.get("/api/v1/funds/history", {"kind": "deposit"}).json()] == ["deposit"]
