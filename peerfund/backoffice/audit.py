@@ -6,6 +6,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from peerfund.backoffice.permissions import staff_permission_required
 from peerfund.core import clock
@@ -18,8 +19,8 @@ class AuditSearchForm(BootstrapFormMixin, forms.Form):
     object_type = forms.CharField(label=_("Object type (e.g. lending.loan)"), required=False, max_length=100)
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
     action = forms.CharField(label=_("Action contains"), required=False, max_length=80)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=pgettext_lazy("date range", "From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=pgettext_lazy("date range", "To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 def audit_search(data: dict):
