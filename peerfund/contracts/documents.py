@@ -71,18 +71,14 @@ def party(user) -> str:
 
 
 def _all_in_apr(loan) -> str:
-    try:
-        from peerfund.lending.cost import loan_all_in_apr
-    except ImportError:  # the cost module is not there: say so rather than guess
-        return "见平台借款详情页"
+    from peerfund.lending.cost import loan_all_in_apr
+
     return percent(loan_all_in_apr(loan))
 
 
 def _ceiling() -> str:
-    try:
-        from peerfund.lending.cost import rate_ceiling
-    except ImportError:
-        return "法律规定的上限"
+    from peerfund.lending.cost import rate_ceiling
+
     return f"{percent(rate_ceiling())}（一年期贷款市场报价利率的法定倍数）"
 
 

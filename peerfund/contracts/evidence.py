@@ -31,7 +31,7 @@ def evidence_verify() -> list[str]:
     of a legal document whose facts (or the document's text) were edited."""
     problems = []
     prev = GENESIS
-    for record in EvidenceRecord.objects.order_by("id").iterator():
+    for record in EvidenceRecord.objects.select_related("contract", "acceptance").order_by("id").iterator():
         if record.prev_hash != prev:
             problems.append(f"record {record.pk}: does not follow the previous link (a record before it was removed or edited)")
         if _link_hash(record.prev_hash, record.kind, record.ref, record.content_sha256, record.recorded_at) != record.hash:

@@ -19,11 +19,12 @@ annualised figure is noise: "-99.99%" on a loan disbursed today) and is None whe
 root is not strictly inside the bracket.
 """
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal, localcontext
 
 from django.db.models import Sum
 
 from peerfund.core import clock
+from peerfund.lending import cost
 from peerfund.lending.models import Investment, Receivable
 
 Flow = tuple[dt.date, int]
@@ -136,7 +137,7 @@ def net_annualised_return(earned_fen: int, principal_days: int) -> Decimal | Non
 
 def as_percent(rate: Decimal | None) -> str | None:
     """Decimal("0.1047") as "10.47%"; None stays None (the page shows "—")."""
-    return None if rate is None else f"{(rate * 100).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"
+    return None if rate is None else cost.as_percent(rate)
 
 
 def _xirr_pair(investments: list[Investment], today: dt.date) -> tuple[str | None, str | None]:

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from peerfund.contracts.selectors import contract_get_for_party
@@ -119,17 +119,9 @@ def auto_invest(request):
     return render(request, "lending/auto_invest.html", {"form": form, "rule": rule, "log": log})
 
 
-def _quote_url() -> str | None:
-    """The live quote's URL (lending:quote), or None while it does not exist."""
-    try:
-        return reverse("lending:quote")
-    except NoReverseMatch:
-        return None
-
-
 @login_required
 def apply(request):
-    form = ApplicationForm(request.POST or None, request.FILES or None, quote_url=_quote_url())
+    form = ApplicationForm(request.POST or None, request.FILES or None, quote_url=reverse("lending:quote"))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -222,7 +214,7 @@ def _my_loans_page(request, bound=None, status=200):
     """My loans with a repay and a prepay form on each repaying loan; `bound` is the
     (loan id, form) that was just posted with errors."""
     rows = []
-    for loan in Loan.objects.filter(borrower=request.user).prefetch_related("instalments", "investments__contract")[:50]:
+    for loan in Loan.objects.filter(borrower=request.user).select_related("product").prefetch_related("instalments", "investments__contract")[:50]:
         forms_ = {"repay": RepayForm(prefix=f"repay{loan.pk}"), "prepay": PrepayForm(prefix=f"prepay{loan.pk}")}
         if bound and bound[0] == loan.pk:
             forms_[bound[1]] = bound[2]

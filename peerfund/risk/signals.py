@@ -41,7 +41,8 @@ class Origin:
 UNKNOWN_ORIGIN = Origin()
 
 
-def _age(identity: Verification | None) -> int | None:
+def identity_age(identity: Verification | None) -> int | None:
+    """Age on the business date from a verified ID's date of birth (None for a firm)."""
     if identity is None or identity.birth_date is None:
         return None
     today, birth = clock.business_date(), identity.birth_date
@@ -146,7 +147,7 @@ class Signals(Mapping):
 
 
 def _identity_group(batch: SignalBatch) -> list[dict]:
-    return [{"age": _age(identity), "verified": identity is not None} for identity in map(batch.identity, batch.subjects)]
+    return [{"age": identity_age(identity), "verified": identity is not None} for identity in map(batch.identity, batch.subjects)]
 
 
 def _cities_group(batch: SignalBatch) -> list[dict]:

@@ -23,9 +23,10 @@ from peerfund.core.transitions import transition
 from peerfund.custody.services import custody_move
 from peerfund.ledger import services as ledger
 from peerfund.ledger.chart import AccountKind, EntryKind
+from peerfund.lending.cost import product_terms
 from peerfund.lending.models import Bid, DisbursementRequest, Investment, Loan, Receivable, RepaymentInstalment
 from peerfund.lending.notices import loan_disbursed_notify
-from peerfund.lending.schedules import Terms, build_schedule, split_among_investors
+from peerfund.lending.schedules import build_schedule, split_among_investors
 from peerfund.lending.services.bidding import loan_fail
 
 
@@ -66,10 +67,8 @@ def _disburse(loan: Loan, *, actor) -> None:
     legs = [(ledger.user_accounts(bid.investor)[AccountKind.USER_FROZEN], -bid.amount_fen) for bid in bids]
     legs += [(ledger.user_accounts(loan.borrower)[AccountKind.USER_AVAILABLE], loan.amount_fen)]
     custody_move(kind=EntryKind.LOAN_DISBURSE, legs=legs, key=f"disburse:{loan.pk}", ref=f"loan:{loan.pk}", memo="loan disbursed", actor=actor)
-    schedule = build_schedule(
-        Terms(principal_fen=loan.amount_fen, annual_rate=loan.annual_rate, months=loan.months, method=product.method,
-              start_date=clock.business_date(), day_count=product.day_count, rounding=product.rounding, service_fee_rate=loan.service_fee_rate)
-    )
+    schedule = build_schedule(product_terms(product=product, amount_fen=loan.amount_fen, months=loan.months, annual_rate=loan.annual_rate,
+                                            service_fee_rate=loan.service_fee_rate, start=clock.business_date()))
     RepaymentInstalment.objects.bulk_create(
         RepaymentInstalment(loan=loan, number=i.number, due_date=i.due_date, principal_fen=i.principal_fen, interest_fen=i.interest_fen, fee_fen=i.fee_fen)
         for i in schedule

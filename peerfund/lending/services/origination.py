@@ -34,7 +34,7 @@ from peerfund.risk.features import DERIVED, EXTRA_QUESTIONS, FEATURE_BY_NAME, FE
 from peerfund.risk.history import PlatformHistory
 from peerfund.risk.scoring import grade_terms
 from peerfund.risk.services import credit_assess
-from peerfund.risk.signals import UNKNOWN_ORIGIN, Origin
+from peerfund.risk.signals import UNKNOWN_ORIGIN, Origin, identity_age
 
 # Leading bytes of the file types we accept: checked on content, not on the name.
 SIGNATURES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
@@ -94,11 +94,7 @@ def platform_history(borrower) -> PlatformHistory:
 
 def age_on_id(borrower) -> int | None:
     """Age from the verified ID's date of birth on the business date (None for a firm)."""
-    identity = verified_identity(borrower)
-    if identity is None or identity.birth_date is None:
-        return None
-    today, birth = clock.business_date(), identity.birth_date
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+    return identity_age(verified_identity(borrower))
 
 
 def _check(borrower, product: LoanProduct, amount_fen: int, months: int, documents: dict) -> None:
