@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from peerfund.accounts.models import ShippingAddress, Verification
 from peerfund.core import clock
+from peerfund.disclosure.services.statistics import LENT
 from peerfund.lending.models import Loan, LoanApplication, RepaymentInstalment
 
 # GB/T 2260: the first two digits of a resident ID number, and the third and fourth
@@ -21,7 +22,6 @@ PROVINCE_CODES = {
     "53": "云南", "54": "西藏", "61": "陕西", "62": "甘肃", "63": "青海", "64": "宁夏", "65": "新疆", "71": "台湾",
     "81": "香港", "82": "澳门",
 }
-LENT = (Loan.Status.DISBURSED, Loan.Status.SETTLED, Loan.Status.WRITTEN_OFF)
 # Application answers, by the names the form may use for them (the first found is shown).
 OCCUPATION_KEYS = ("occupation", "job")
 INCOME_KEYS = ("income_band", "monthly_income", "income")

@@ -2,7 +2,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from peerfund.core.forms import BootstrapFormMixin
-from peerfund.legal.models import DocumentKind
 
 
 class AcceptForm(BootstrapFormMixin, forms.Form):
@@ -26,4 +25,3 @@ class RejectForm(BootstrapFormMixin, forms.Form):
     reason = forms.CharField(label=_("What must change"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-KIND_CHOICES = DocumentKind.choices

@@ -14,7 +14,6 @@ import json
 import zipfile
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -27,6 +26,7 @@ from peerfund.core import clock
 from peerfund.core.audit import audit_record
 from peerfund.core.errors import Conflict
 from peerfund.core.masking import mask_id_number, mask_name
+from peerfund.legal.services import acceptances_of
 from peerfund.notify.services import notify
 
 # A data download shows the verified name and ID number in full only within this
@@ -238,11 +238,8 @@ def data_export_build(*, user: User, ip_address: str | None = None) -> bytes:
             ([m.created_at, m.event, m.title, m.body, m.read_at] for m in Message.objects.filter(user=user).order_by("-id")))
     out.csv("logins.csv", _("Login history"), ["time", "ip_address", "city", "device", "user_agent"],
             ([r.created_at, r.ip_address, r.city, r.device, r.user_agent] for r in LoginRecord.objects.filter(user=user).order_by("-id")))
-    if apps.is_installed("peerfund.legal"):
-        Acceptance = apps.get_model("legal", "Acceptance")
-        out.csv("consents.csv", _("Agreements you accepted"), ["document", "document_sha256", "action", "accepted_at", "ip_address", "user_agent"],
-                ([str(a.version), a.document_sha256, a.action, a.accepted_at, a.ip_address, a.user_agent]
-                 for a in Acceptance.objects.filter(user=user).select_related("version").order_by("-id")))
+    out.csv("consents.csv", _("Agreements you accepted"), ["document", "document_sha256", "action", "accepted_at", "ip_address", "user_agent"],
+            ([str(a.version), a.document_sha256, a.action, a.accepted_at, a.ip_address, a.user_agent] for a in acceptances_of(user)))
     out.csv("audit.csv", _("Audit trail of your actions and of actions on your account"),
             ["time", "by", "action", "object", "from", "to", "reason", "ip_address"], _audit_rows(user))
     audit_record(actor=user, action="data_rights.export", obj=user, ip_address=ip_address,

@@ -12,10 +12,9 @@ from peerfund.core import clock
 from peerfund.core.audit import audit_record
 from peerfund.core.errors import ApplicationError
 from peerfund.disclosure.models import PostLoanRecord
+from peerfund.disclosure.services.statistics import LENT
 from peerfund.lending.models import Loan
 from peerfund.notify.services import notify_many
-
-LENT = (Loan.Status.DISBURSED, Loan.Status.SETTLED, Loan.Status.WRITTEN_OFF)
 
 
 class PostLoanRefused(ApplicationError):
